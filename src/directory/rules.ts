@@ -1,0 +1,105 @@
+// Rules every store adapter applies the same way: key normalisation, search entries, paging tokens,
+// lockout arithmetic. Pure functions, so the adapters differ only in how they talk to their database.
+import { v7 as uuidv7 } from 'uuid';
+import { InvalidParameter } from './errors.js';
+import type { LockoutPolicy } from './store.js';
+import type { AliasKind, Attributes, Millis, SearchableAttribute, SignInFailure, User, UserFilter } from './types.js';
+import { SEARCHABLE_ATTRIBUTES } from './types.js';
+
+/** Time-ordered ids: listing by id lists in creation order. */
+export const newId = (): string => uuidv7();
+
+/** The key a username is unique under. */
+export function usernameKey(username: string, caseSensitive: boolean): string {
+  const n = username.normalize('NFC');
+  return caseSensitive ? n : n.toLowerCase();
+}
+
+/** The key an alias is unique under: emails case-insensitive, preferred usernames like usernames. */
+export function aliasKey(kind: AliasKind, value: string, caseSensitive: boolean): string {
+  const v = value.trim().normalize('NFC');
+  if (kind === 'email') return v.toLowerCase();
+  if (kind === 'preferred_username') return usernameKey(v, caseSensitive);
+  return v;
+}
+
+// Attribute names are stored as field names in MongoDB: never `.` or `$`.
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_:-]{1,64}$/;
+export function checkAttributeNames(attributes: Attributes | undefined, names: string[] = []): void {
+  for (const name of [...Object.keys(attributes ?? {}), ...names])
+    if (!ATTRIBUTE_NAME.test(name)) throw new InvalidParameter(`Invalid attribute name: ${name}`);
+  for (const value of Object.values(attributes ?? {}))
+    if (typeof value !== 'string' || value.length > 2048) throw new InvalidParameter('Attribute values must be strings of at most 2048 characters');
+}
+
+// Which attributes compare case-sensitively in ListUsers (Cognito: username and status do).
+const CASE_SENSITIVE_SEARCH: ReadonlySet<SearchableAttribute> = new Set(['username', 'status', 'sub']);
+
+function searchValue(attribute: SearchableAttribute, value: string): string {
+  return CASE_SENSITIVE_SEARCH.has(attribute) ? value : value.toLowerCase();
+}
+
+/** One `attribute=value` entry per searchable attribute the user has: what the search index holds. */
+export function searchEntries(user: Pick<User, 'username' | 'sub' | 'status' | 'enabled' | 'attributes'>): string[] {
+  const values: Partial<Record<SearchableAttribute, string | undefined>> = {
+    username: user.username,
+    sub: user.sub,
+    'cognito:user_status': user.status,
+    status: user.enabled ? 'Enabled' : 'Disabled',
+  };
+  for (const a of ['email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username'] as const)
+    values[a] = user.attributes[a];
+  const out: string[] = [];
+  for (const a of SEARCHABLE_ATTRIBUTES) {
+    const v = values[a];
+    if (v !== undefined && v !== '') out.push(`${a}=${searchValue(a, v)}`);
+  }
+  return out;
+}
+
+/** The entry (for `=`) or entry prefix (for `^=`) a filter looks for. */
+export function filterEntry(filter: UserFilter): string {
+  if (!(SEARCHABLE_ATTRIBUTES as readonly string[]).includes(filter.attribute))
+    throw new InvalidParameter(`Invalid search attribute: ${filter.attribute}`);
+  return `${filter.attribute}=${searchValue(filter.attribute, filter.value)}`;
+}
+
+/** Parses Cognito's ListUsers filter: `attribute = "value"` or `attribute ^= "value"`. Empty: no filter. */
+export function parseUserFilter(text: string | undefined): UserFilter | undefined {
+  if (!text || !text.trim()) return undefined;
+  const m = /^\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(text);
+  if (!m) throw new InvalidParameter('Error while parsing filter.');
+  const attribute = m[1] as SearchableAttribute;
+  if (!(SEARCHABLE_ATTRIBUTES as readonly string[]).includes(attribute))
+    throw new InvalidParameter(`Invalid search attribute: ${attribute}`);
+  return { attribute, op: m[2] as '=' | '^=', value: m[3]!.replace(/\\(.)/g, '$1') };
+}
+
+/** Page tokens are opaque to callers: the last id seen, bound to the filter it was made for. */
+export function encodePageToken(lastId: string, scope: string): string {
+  return Buffer.from(JSON.stringify({ a: lastId, s: scope })).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, scope: string): string | undefined {
+  if (!token) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { a?: unknown; s?: unknown };
+    if (typeof v.a === 'string' && v.s === scope) return v.a;
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidParameter('Invalid pagination token.');
+}
+
+export function pageLimit(limit: number | undefined, max: number, fallback: number): number {
+  if (limit === undefined || limit === 0) return fallback;
+  if (!Number.isInteger(limit) || limit < 0 || limit > max) throw new InvalidParameter(`Limit must be between 0 and ${max}.`);
+  return limit;
+}
+
+/** The lock a count of consecutive failures earns: 2^(n-lockAfter) s from the last failure, capped. */
+export function lockoutFor(failures: number, now: Millis, policy: LockoutPolicy): SignInFailure {
+  if (failures < policy.lockAfter) return { failedSignIns: failures, lockedUntil: null };
+  const ms = Math.min(2 ** (failures - policy.lockAfter) * 1000, policy.maxLockMs);
+  return { failedSignIns: failures, lockedUntil: now + ms };
+}

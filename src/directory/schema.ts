@@ -1,0 +1,258 @@
+// Pools, app clients and identity providers in the shape of Cognito's API inputs, validated with zod.
+// One model serves the config file (settings.ts), the store and, later, the management API.
+import { z } from 'zod';
+import { isAllowedRedirectUrl, isAllowedEndpointUrl } from './urls.js';
+
+export const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+export const SOCIAL_TYPES = ['Google', 'Facebook', 'LoginWithAmazon', 'SignInWithApple'] as const;
+export const PROVIDER_TYPES = [...SOCIAL_TYPES, 'OIDC', 'SAML'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+const attributeName = z.string().regex(/^[\w:.-]{1,32}$/, 'must be 1–32 letters, digits or _ : . -');
+
+const callbackUrl = z
+  .string()
+  .refine(isAllowedRedirectUrl, 'must be https or a loopback URL (or an app scheme), with no fragment');
+const logoutUrl = callbackUrl;
+
+const schemaAttribute = z.strictObject({
+  Name: z.string().regex(/^[\w-]{1,20}$/, 'must be 1–20 letters, digits, _ or -'),
+  AttributeDataType: z.enum(['String', 'Number', 'DateTime', 'Boolean']).default('String'),
+  Mutable: z.boolean().default(true),
+  Required: z.boolean().default(false),
+  DeveloperOnlyAttribute: z.boolean().default(false),
+  StringAttributeConstraints: z
+    .strictObject({
+      MinLength: z.coerce.number().int().min(0).max(2048).optional(),
+      MaxLength: z.coerce.number().int().min(1).max(2048).optional(),
+    })
+    .optional(),
+  NumberAttributeConstraints: z
+    .strictObject({ MinValue: z.coerce.number().optional(), MaxValue: z.coerce.number().optional() })
+    .optional(),
+});
+
+const STANDARD_ATTRIBUTES = [
+  'address', 'birthdate', 'email', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
+  'nickname', 'phone_number', 'picture', 'preferred_username', 'profile', 'updated_at', 'website', 'zoneinfo',
+] as const;
+export const STANDARD_ATTRIBUTE_SET: ReadonlySet<string> = new Set(STANDARD_ATTRIBUTES);
+
+export const passwordPolicySchema = z.strictObject({
+  MinimumLength: z.number().int().min(6).max(99).default(8),
+  RequireUppercase: z.boolean().default(false),
+  RequireLowercase: z.boolean().default(false),
+  RequireNumbers: z.boolean().default(false),
+  RequireSymbols: z.boolean().default(false),
+  PasswordHistorySize: z.number().int().min(0).max(24).default(0),
+  TemporaryPasswordValidityDays: z.number().int().min(0).max(365).default(7),
+});
+
+const timeUnit = z.enum(['seconds', 'minutes', 'hours', 'days']);
+const UNIT_SECONDS = { seconds: 1, minutes: 60, hours: 3600, days: 86400 } as const;
+
+export const clientSchema = z
+  .strictObject({
+    ClientId: z.string().regex(/^[\w+]{1,128}$/, 'must be 1–128 letters, digits, _ or +'),
+    ClientName: z.string().min(1).max(128).optional(),
+    ClientSecret: z.string().min(1).max(256).optional(),
+    CallbackURLs: z.array(callbackUrl).max(100).default([]),
+    LogoutURLs: z.array(logoutUrl).max(100).default([]),
+    DefaultRedirectURI: callbackUrl.optional(),
+    AllowedOAuthFlows: z.array(z.enum(['code', 'implicit', 'client_credentials'])).default(['code']),
+    AllowedOAuthScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'is not a valid scope')).max(50).default(['openid', 'email', 'phone', 'profile']),
+    AllowedOAuthFlowsUserPoolClient: z.boolean().default(true),
+    SupportedIdentityProviders: z.array(z.string().min(1).max(32)).default(['COGNITO']),
+    ExplicitAuthFlows: z
+      .array(
+        z.enum([
+          'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH',
+          'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_AUTH',
+        ]),
+      )
+      .default(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH']),
+    ReadAttributes: z.array(attributeName).optional(),
+    WriteAttributes: z.array(attributeName).optional(),
+    AccessTokenValidity: z.number().int().positive().optional(),
+    IdTokenValidity: z.number().int().positive().optional(),
+    RefreshTokenValidity: z.number().int().min(0).optional(),
+    TokenValidityUnits: z
+      .strictObject({
+        AccessToken: timeUnit.default('hours'),
+        IdToken: timeUnit.default('hours'),
+        RefreshToken: timeUnit.default('days'),
+      })
+      .default({ AccessToken: 'hours', IdToken: 'hours', RefreshToken: 'days' }),
+    PreventUserExistenceErrors: z.enum(['ENABLED', 'LEGACY']).default('ENABLED'),
+    EnableTokenRevocation: z.boolean().default(true),
+    AuthSessionValidity: z.number().int().min(3).max(15).default(3),
+    RefreshTokenRotation: z
+      .strictObject({
+        Feature: z.enum(['ENABLED', 'DISABLED']).default('DISABLED'),
+        RetryGracePeriodSeconds: z.number().int().min(0).max(60).default(0),
+      })
+      .default({ Feature: 'DISABLED', RetryGracePeriodSeconds: 0 }),
+  })
+  .superRefine((c, ctx) => {
+    const units = c.TokenValidityUnits;
+    const check = (field: 'AccessTokenValidity' | 'IdTokenValidity' | 'RefreshTokenValidity', unit: keyof typeof UNIT_SECONDS, min: number, max: number, label: string) => {
+      const v = c[field];
+      if (v === undefined || (field === 'RefreshTokenValidity' && v === 0)) return;
+      const s = v * UNIT_SECONDS[unit];
+      if (s < min || s > max) ctx.addIssue({ code: 'custom', path: [field], message: `must be between ${label}` });
+    };
+    check('AccessTokenValidity', units.AccessToken, 300, 86400, '5 minutes and 1 day');
+    check('IdTokenValidity', units.IdToken, 300, 86400, '5 minutes and 1 day');
+    check('RefreshTokenValidity', units.RefreshToken, 3600, 3650 * 86400, '1 hour and 10 years');
+    if (c.AllowedOAuthFlows.includes('client_credentials') && c.AllowedOAuthFlows.length > 1)
+      ctx.addIssue({ code: 'custom', path: ['AllowedOAuthFlows'], message: 'client_credentials cannot be combined with code or implicit' });
+    if (c.AllowedOAuthFlows.includes('client_credentials') && !c.ClientSecret)
+      ctx.addIssue({ code: 'custom', path: ['AllowedOAuthFlows'], message: 'client_credentials needs a ClientSecret' });
+    if (c.AllowedOAuthFlows.some((f) => f !== 'client_credentials') && c.AllowedOAuthFlowsUserPoolClient && c.CallbackURLs.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['CallbackURLs'], message: 'at least one callback URL is needed for the code and implicit flows' });
+    if (c.DefaultRedirectURI && !c.CallbackURLs.includes(c.DefaultRedirectURI))
+      ctx.addIssue({ code: 'custom', path: ['DefaultRedirectURI'], message: 'must be one of the CallbackURLs' });
+  });
+export type ClientSettings = z.output<typeof clientSchema>;
+
+/** Lifetimes in seconds, with Cognito's defaults (1 h ID and access, 30 days refresh). */
+export function tokenLifetimes(c: Pick<ClientSettings, 'AccessTokenValidity' | 'IdTokenValidity' | 'RefreshTokenValidity' | 'TokenValidityUnits'>) {
+  const u = c.TokenValidityUnits;
+  return {
+    access: c.AccessTokenValidity ? c.AccessTokenValidity * UNIT_SECONDS[u.AccessToken] : 3600,
+    id: c.IdTokenValidity ? c.IdTokenValidity * UNIT_SECONDS[u.IdToken] : 3600,
+    refresh: c.RefreshTokenValidity ? c.RefreshTokenValidity * UNIT_SECONDS[u.RefreshToken] : 30 * 86400,
+  };
+}
+
+// Cognito takes every ProviderDetails value as a string; YAML users write `IDPSignout: true`.
+const detailValue = z.union([z.string(), z.boolean(), z.number()]).transform(String);
+
+/** ProviderDetails keys that hold endpoints: https, or http on a loopback host. */
+const ENDPOINT_KEYS = ['authorize_url', 'token_url', 'attributes_url', 'oidc_issuer', 'jwks_uri', 'MetadataURL'];
+/** ProviderDetails keys that hold secrets: sealed at rest, never returned. */
+export const SECRET_DETAIL_KEYS = ['client_secret', 'private_key'] as const;
+
+export const providerSchema = z
+  .strictObject({
+    ProviderName: z.string().regex(/^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]*$/u, 'must be 2–32 characters, not starting with _').max(32),
+    ProviderType: z.enum(PROVIDER_TYPES),
+    ProviderDetails: z.record(z.string(), detailValue).default({}),
+    AttributeMapping: z.record(attributeName, z.string().min(1).max(256)).default({}),
+    IdpIdentifiers: z.array(z.string().regex(/^[\w\s+=.@-]{1,40}$/, 'must be 1–40 characters of letters, digits, spaces or + = . @ -')).max(50).default([]),
+  })
+  .superRefine((p, ctx) => {
+    if ((SOCIAL_TYPES as readonly string[]).includes(p.ProviderType) && p.ProviderName !== p.ProviderType)
+      ctx.addIssue({ code: 'custom', path: ['ProviderName'], message: `a ${p.ProviderType} provider must be named ${p.ProviderType}` });
+    if (p.ProviderName === 'COGNITO' || p.ProviderName === 'Cognito')
+      ctx.addIssue({ code: 'custom', path: ['ProviderName'], message: 'is reserved' });
+    const d = p.ProviderDetails;
+    const need = (...keys: string[]) => {
+      for (const k of keys) if (!d[k]) ctx.addIssue({ code: 'custom', path: ['ProviderDetails', k], message: `is required for ${p.ProviderType}` });
+    };
+    switch (p.ProviderType) {
+      case 'Google':
+      case 'Facebook':
+      case 'LoginWithAmazon':
+        need('client_id', 'client_secret');
+        break;
+      case 'SignInWithApple':
+        need('client_id', 'team_id', 'key_id', 'private_key');
+        break;
+      case 'OIDC':
+        need('client_id', 'oidc_issuer');
+        if (d.attributes_request_method && !['GET', 'POST'].includes(d.attributes_request_method))
+          ctx.addIssue({ code: 'custom', path: ['ProviderDetails', 'attributes_request_method'], message: 'must be GET or POST' });
+        break;
+      case 'SAML':
+        if (!d.MetadataURL === !d.MetadataFile)
+          ctx.addIssue({ code: 'custom', path: ['ProviderDetails'], message: 'needs exactly one of MetadataURL or MetadataFile' });
+        break;
+    }
+    for (const k of ENDPOINT_KEYS) {
+      const v = d[k];
+      if (v !== undefined && !isAllowedEndpointUrl(v))
+        ctx.addIssue({ code: 'custom', path: ['ProviderDetails', k], message: 'must be https (http only on a loopback host)' });
+    }
+  });
+export type ProviderSettings = z.output<typeof providerSchema>;
+
+const poolShape = {
+  Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
+  PoolName: z.string().min(1).max(128),
+  UsernameAttributes: z.array(z.enum(['email', 'phone_number'])).optional(),
+  AliasAttributes: z.array(z.enum(['email', 'phone_number', 'preferred_username'])).optional(),
+  UsernameConfiguration: z.strictObject({ CaseSensitive: z.boolean().default(false) }).default({ CaseSensitive: false }),
+  AutoVerifiedAttributes: z.array(z.enum(['email', 'phone_number'])).default([]),
+  Policies: z
+    .strictObject({ PasswordPolicy: passwordPolicySchema.default(passwordPolicySchema.parse({})) })
+    .default({ PasswordPolicy: passwordPolicySchema.parse({}) }),
+  Schema: z.array(schemaAttribute).max(50 + STANDARD_ATTRIBUTES.length).default([]),
+  AdminCreateUserConfig: z.strictObject({ AllowAdminCreateUserOnly: z.boolean().default(false) }).default({ AllowAdminCreateUserOnly: false }),
+  AccountRecoverySetting: z
+    .strictObject({
+      RecoveryMechanisms: z.array(z.strictObject({ Priority: z.number().int().min(1).max(2), Name: z.enum(['verified_email', 'verified_phone_number', 'admin_only']) })).min(1).max(2),
+    })
+    .optional(),
+  /** SAML entity id; defaults to the pool's issuer. `urn:amazon:cognito:sp:<poolId>` keeps Cognito-era IdPs working. */
+  SpEntityId: z.string().min(1).max(1024).optional(),
+  /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */
+  LinkByVerifiedEmail: z.boolean().default(false),
+  DeletionProtection: z.enum(['ACTIVE', 'INACTIVE']).default('INACTIVE'),
+};
+
+type PoolShape = z.output<z.ZodObject<typeof poolShape>>;
+
+function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
+  if (p.UsernameAttributes?.length && p.AliasAttributes?.length)
+    ctx.addIssue({ code: 'custom', path: ['AliasAttributes'], message: 'cannot be used together with UsernameAttributes' });
+  const seen = new Set<string>();
+  p.Schema.forEach((a, i) => {
+    if (seen.has(a.Name)) ctx.addIssue({ code: 'custom', path: ['Schema', i, 'Name'], message: `${a.Name} is declared twice` });
+    seen.add(a.Name);
+    if (!STANDARD_ATTRIBUTE_SET.has(a.Name) && a.Required)
+      ctx.addIssue({ code: 'custom', path: ['Schema', i, 'Required'], message: 'custom attributes cannot be required' });
+  });
+  if (p.Schema.filter((a) => !STANDARD_ATTRIBUTE_SET.has(a.Name)).length > 50)
+    ctx.addIssue({ code: 'custom', path: ['Schema'], message: 'at most 50 custom attributes' });
+}
+
+export const poolSchema = z.strictObject(poolShape).superRefine(checkPool);
+export type PoolSettings = z.output<typeof poolSchema>;
+
+/** A pool as the config file declares it: settings plus its clients and providers. */
+export const declaredPoolSchema = z
+  .strictObject({
+    ...poolShape,
+    Clients: z.array(clientSchema).default([]),
+    IdentityProviders: z.array(providerSchema).default([]),
+  })
+  .superRefine((p, ctx) => {
+    checkPool(p, ctx);
+    const providerNames = new Set<string>();
+    p.IdentityProviders.forEach((idp, i) => {
+      if (providerNames.has(idp.ProviderName))
+        ctx.addIssue({ code: 'custom', path: ['IdentityProviders', i, 'ProviderName'], message: `${idp.ProviderName} is declared twice` });
+      providerNames.add(idp.ProviderName);
+    });
+    const identifiers = new Map<string, string>();
+    p.IdentityProviders.forEach((idp, i) =>
+      idp.IdpIdentifiers.forEach((id, j) => {
+        const key = id.toLowerCase();
+        const other = identifiers.get(key);
+        if (other) ctx.addIssue({ code: 'custom', path: ['IdentityProviders', i, 'IdpIdentifiers', j], message: `${id} is already an identifier of ${other}` });
+        identifiers.set(key, idp.ProviderName);
+      }),
+    );
+    const clientIds = new Set<string>();
+    p.Clients.forEach((c, i) => {
+      if (clientIds.has(c.ClientId)) ctx.addIssue({ code: 'custom', path: ['Clients', i, 'ClientId'], message: `${c.ClientId} is declared twice` });
+      clientIds.add(c.ClientId);
+      c.SupportedIdentityProviders.forEach((name, j) => {
+        if (name !== 'COGNITO' && !providerNames.has(name))
+          ctx.addIssue({ code: 'custom', path: ['Clients', i, 'SupportedIdentityProviders', j], message: `${name} is not a provider of this pool` });
+      });
+    });
+  })
+  .transform(({ Clients, IdentityProviders, ...settings }) => ({ settings: settings as PoolSettings, clients: Clients, providers: IdentityProviders }));
+export type DeclaredPool = z.output<typeof declaredPoolSchema>;

@@ -1,0 +1,48 @@
+// The embedded SQLite store: the broker's default directory, one file in DATA_DIR.
+import type { Store } from '../store.js';
+import type { Millis } from '../types.js';
+import { openDatabase } from './db.js';
+import { SqliteFlows } from './flows.js';
+import { SqliteGroups } from './groups.js';
+import { SqliteIdentities } from './identities.js';
+import { SqliteKeys } from './keys.js';
+import { SqlitePools } from './pools.js';
+import { SqliteAudit, SqliteMeta, SqliteOutbox } from './records.js';
+import { SqliteTokens } from './tokens.js';
+import { SqliteUsers } from './users.js';
+
+export function openSqliteStore(options: { file: string }): Store {
+  const db = openDatabase(options.file);
+  const pools = new SqlitePools(db);
+  return {
+    kind: 'sqlite',
+    pools,
+    users: new SqliteUsers(db, pools.caseOf),
+    identities: new SqliteIdentities(db),
+    groups: new SqliteGroups(db),
+    keys: new SqliteKeys(db),
+    tokens: new SqliteTokens(db),
+    flows: new SqliteFlows(db),
+    outbox: new SqliteOutbox(db),
+    audit: new SqliteAudit(db),
+    meta: new SqliteMeta(db),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async purgeExpired(now: Millis) {
+      const purge = db.transaction((): number => {
+        let n = 0;
+        for (const table of ['auth_codes', 'flows', 'sessions', 'one_time_codes', 'seen', 'refresh_tokens'])
+          n += db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
+        n += db.prepare('DELETE FROM refresh_families WHERE expires_at <= ?').run(now).changes;
+        // Tokens whose family is gone can never be valid again.
+        n += db.prepare('DELETE FROM refresh_tokens WHERE family_id NOT IN (SELECT id FROM refresh_families)').run().changes;
+        return n;
+      });
+      return purge.immediate();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,285 @@
+// The user directory's records: what every store adapter keeps and returns.
+// Times are epoch milliseconds; secrets (codes, tokens, session ids) are only ever stored as hashes.
+import type { PoolSettings, ClientSettings, ProviderSettings } from './schema.js';
+
+export type Millis = number;
+
+export interface Pool {
+  id: string;
+  settings: PoolSettings;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export interface AppClient {
+  poolId: string;
+  clientId: string;
+  /** Client settings as declared (Cognito's CreateUserPoolClient shape) without the secret. */
+  settings: Omit<ClientSettings, 'ClientSecret'>;
+  /** `secret-hash` (see directory/secrets.ts) of the client secret; null for a public client. */
+  secretHash: string | null;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export interface IdentityProvider {
+  poolId: string;
+  name: string;
+  /** Provider settings; secret values in ProviderDetails are sealed (see directory/secrets.ts). */
+  settings: ProviderSettings;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export type UserStatus =
+  | 'UNCONFIRMED'
+  | 'CONFIRMED'
+  | 'RESET_REQUIRED'
+  | 'FORCE_CHANGE_PASSWORD'
+  | 'EXTERNAL_PROVIDER'
+  | 'ARCHIVED'
+  | 'COMPROMISED'
+  | 'UNKNOWN';
+
+export type Attributes = Record<string, string>;
+
+export interface User {
+  /** Internal id (time-ordered UUID); never shown to apps. */
+  id: string;
+  poolId: string;
+  /** The `sub` claim: a UUID that never changes. */
+  sub: string;
+  /** The username as the user gave it (or `<Provider>_<subject>` for federated users). */
+  username: string;
+  status: UserStatus;
+  enabled: boolean;
+  /** Pool attributes by name (`email`, `custom:department`, …), always strings as in Cognito. */
+  attributes: Attributes;
+  /** argon2id hash of the password; null for federated users and users without one. */
+  passwordHash: string | null;
+  /** Consecutive failed sign-ins and the lock they earned (native sign-in protection). */
+  failedSignIns: number;
+  lastFailedSignInAt: Millis | null;
+  lockedUntil: Millis | null;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+/** What a caller supplies to create a user; the store fills in timestamps and counters. */
+export interface NewUser {
+  id?: string;
+  poolId: string;
+  sub?: string;
+  username: string;
+  status: UserStatus;
+  enabled?: boolean;
+  attributes?: Attributes;
+  passwordHash?: string | null;
+  /** Aliases to claim atomically with the user (UsernameExists if any is taken). */
+  aliases?: AliasRef[];
+}
+
+export type AliasKind = 'email' | 'phone_number' | 'preferred_username';
+export interface AliasRef {
+  kind: AliasKind;
+  value: string;
+}
+
+export interface LinkedIdentity {
+  poolId: string;
+  providerName: string;
+  /** The provider's subject (Google `sub`, Facebook `id`, SAML NameID); case-sensitive. */
+  subject: string;
+  userId: string;
+  providerType: string;
+  /** OIDC issuer or SAML entity id; null for social providers, as in Cognito's `identities`. */
+  issuer: string | null;
+  primary: boolean;
+  /** The provider's claims at the last sign-in, as a JSON string (claim names are data, not keys). */
+  lastClaims: string | null;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+export interface Group {
+  poolId: string;
+  name: string;
+  description: string | null;
+  precedence: number | null;
+  roleArn: string | null;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
+/** `id` and `access` sign tokens; the SAML ones sign requests and decrypt assertions. */
+export type KeyPurpose = 'id' | 'access' | 'saml-signing' | 'saml-encryption';
+
+export interface SigningKey {
+  kid: string;
+  poolId: string;
+  purpose: KeyPurpose;
+  alg: string;
+  /** Public key as a JWK (with `kid`, `alg`, `use`). */
+  publicJwk: Record<string, unknown>;
+  /** Private key (PKCS#8 PEM), sealed when BROKER_KEY_SECRET is set. */
+  privateKey: string;
+  /** Certificate (PEM) for SAML keys; null for JWT keys. */
+  certificate: string | null;
+  active: boolean;
+  createdAt: Millis;
+  retiredAt: Millis | null;
+  /** After this time no token signed by the key can be alive: drop it from the JWKS. */
+  publishUntil: Millis | null;
+}
+
+export interface RefreshFamily {
+  id: string;
+  poolId: string;
+  clientId: string;
+  userId: string;
+  /** `origin_jti` of every token descending from one authentication. */
+  originJti: string;
+  authTime: number;
+  scopes: string[];
+  /** The authorization code the family came from (hash), so a replayed code can revoke it. */
+  codeHash: string | null;
+  createdAt: Millis;
+  expiresAt: Millis;
+  revokedAt: Millis | null;
+  revokedReason: string | null;
+}
+
+export interface RefreshToken {
+  hash: string;
+  familyId: string;
+  createdAt: Millis;
+  expiresAt: Millis;
+  /** Set when this token was exchanged for its successor (rotation). */
+  rotatedAt: Millis | null;
+}
+
+export type RotateResult =
+  | { status: 'rotated'; family: RefreshFamily }
+  | { status: 'reused'; family: RefreshFamily } // an already-rotated token: the family is now revoked
+  | { status: 'invalid' }; // unknown, expired or revoked
+
+export interface AuthCode {
+  hash: string;
+  poolId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  nonce: string | null;
+  authTime: number;
+  /** The hosted-UI session it was issued from, if any. */
+  sessionId: string | null;
+  /** Anything else the token endpoint needs (e.g. federated identity used). */
+  extra: Record<string, unknown>;
+  createdAt: Millis;
+  expiresAt: Millis;
+  consumedAt: Millis | null;
+}
+
+export type ConsumeCodeResult =
+  | { status: 'ok'; code: AuthCode }
+  | { status: 'replayed'; code: AuthCode } // used before: refuse, and revoke what the first use issued
+  | { status: 'invalid' }; // unknown or expired
+
+/** A federation round trip in flight: created at `begin`, consumed once at the callback. */
+export interface PendingFlow {
+  /** Hash of the `state` (or SAML RelayState) sent to the provider. */
+  stateHash: string;
+  poolId: string;
+  providerName: string;
+  /** Hash of the browser-binding cookie set when the flow began. */
+  browserHash: string;
+  /** Nonce, PKCE verifier, SAML request id, the app's authorize request… */
+  data: Record<string, unknown>;
+  createdAt: Millis;
+  expiresAt: Millis;
+}
+
+export interface HostedSession {
+  /** Hash of the session cookie's value. */
+  idHash: string;
+  poolId: string;
+  userId: string;
+  authTime: number;
+  /** How the user signed in: `COGNITO` or a provider name, plus SAML NameID/SessionIndex for SLO. */
+  data: Record<string, unknown>;
+  createdAt: Millis;
+  expiresAt: Millis;
+}
+
+export type CodePurpose = 'confirm_sign_up' | 'reset_password' | 'verify_email' | 'verify_phone_number';
+
+export interface OneTimeCode {
+  poolId: string;
+  userId: string;
+  purpose: CodePurpose;
+  codeHash: string;
+  attempts: number;
+  createdAt: Millis;
+  expiresAt: Millis;
+}
+
+export type ConsumeOneTimeCodeResult = 'ok' | 'mismatch' | 'expired' | 'too_many_attempts' | 'none';
+
+export interface OutboxMessage {
+  id: string;
+  poolId: string | null;
+  channel: 'email' | 'sms';
+  to: string;
+  subject: string;
+  body: string;
+  createdAt: Millis;
+  sentAt: Millis | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  poolId: string | null;
+  time: Millis;
+  /** e.g. `sign_in.success`, `sign_in.failure`, `user.locked`, `refresh.reuse_detected`. */
+  type: string;
+  userId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  /** Non-secret details. */
+  detail: Record<string, unknown>;
+}
+
+export interface SignInFailure {
+  failedSignIns: number;
+  lockedUntil: Millis | null;
+}
+
+/** Cognito's ListUsers filter: one attribute, `=` or `^=`. */
+export interface UserFilter {
+  attribute: SearchableAttribute;
+  op: '=' | '^=';
+  value: string;
+}
+
+export const SEARCHABLE_ATTRIBUTES = [
+  'username',
+  'email',
+  'phone_number',
+  'name',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'cognito:user_status',
+  'status',
+  'sub',
+] as const;
+export type SearchableAttribute = (typeof SEARCHABLE_ATTRIBUTES)[number];
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  nextToken?: string;
+}

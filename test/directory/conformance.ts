@@ -1,0 +1,568 @@
+// The Store conformance suite: one set of tests every adapter must pass unchanged (SQLite always,
+// MongoDB when MONGODB_URI is set). Concurrency tests go through independent connections.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import {
+  AliasExists, GroupExists, IdentifierExists, IdentityAlreadyLinked, InvalidParameter, NotFound, UsernameExists,
+} from '../../src/directory/errors.js';
+import { poolSchema, providerSchema } from '../../src/directory/schema.js';
+import type { Store } from '../../src/directory/store.js';
+import type { NewUser, User } from '../../src/directory/types.js';
+
+export interface Harness {
+  store: Store;
+  /** Another, independent connection to the same database (for real concurrency). */
+  connect(): Promise<Store>;
+  /** Closes `store` and opens the database again. */
+  reopen(): Promise<Store>;
+  /** Closes everything and removes the database. */
+  cleanup(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+async function rejectsWith(p: Promise<unknown>, type: new (...a: never[]) => Error): Promise<void> {
+  await assert.rejects(p, (e: unknown) => e instanceof type);
+}
+
+/** Runs `n` calls of `fn` at once over `stores` (round robin) and sorts the outcomes. */
+async function race<T>(stores: Store[], n: number, fn: (s: Store, i: number) => Promise<T>) {
+  const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => fn(stores[i % stores.length]!, i)));
+  return {
+    ok: settled.filter((s): s is PromiseFulfilledResult<Awaited<T>> => s.status === 'fulfilled').map((s) => s.value),
+    errors: settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as Error),
+  };
+}
+
+export function runConformance(name: string, open: () => Promise<Harness>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let h: Harness;
+    let store: Store;
+    let peers: Store[];
+    const P = 'test_Pool1';
+    const CS = 'test_Sensitive1';
+
+    const pool = (id: string, extra: Record<string, unknown> = {}) => poolSchema.parse({ Id: id, PoolName: id, ...extra });
+    const newUser = (username: string, extra: Partial<NewUser> = {}): NewUser => ({ poolId: P, username, status: 'CONFIRMED', ...extra });
+
+    before(async () => {
+      h = await open();
+      store = h.store;
+      await store.pools.putPool({ id: P, settings: pool(P) });
+      await store.pools.putPool({ id: CS, settings: pool(CS, { UsernameConfiguration: { CaseSensitive: true } }) });
+      peers = [store, await h.connect(), await h.connect(), await h.connect()];
+    });
+    after(async () => {
+      for (const p of peers.slice(1)) await p.close();
+      await h.cleanup();
+    });
+
+    describe('pools, clients and providers', () => {
+      it('creates, replaces and lists pools', async () => {
+        const created = await store.pools.putPool({ id: 'test_Other1', settings: pool('test_Other1') });
+        assert.equal(created.settings.PoolName, 'test_Other1');
+        const replaced = await store.pools.putPool({ id: 'test_Other1', settings: pool('test_Other1', { PoolName: 'renamed' }) });
+        assert.equal(replaced.settings.PoolName, 'renamed');
+        assert.equal(replaced.createdAt, created.createdAt);
+        assert.deepEqual((await store.pools.getPool('test_Other1'))?.settings, replaced.settings);
+        assert.ok((await store.pools.listPools()).some((p) => p.id === 'test_Other1'));
+        assert.equal(await store.pools.getPool('test_Missing1'), null);
+      });
+
+      it('keeps clients with their secret hash, and deletes them', async () => {
+        const settings = { ClientId: 'web', CallbackURLs: ['https://app.example/cb'] } as never;
+        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: 's1$x$y' });
+        assert.equal((await store.pools.getClient(P, 'web'))?.secretHash, 's1$x$y');
+        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: null });
+        assert.equal((await store.pools.getClient(P, 'web'))?.secretHash, null);
+        assert.deepEqual((await store.pools.listClients(P)).map((c) => c.clientId), ['web']);
+        assert.equal(await store.pools.deleteClient(P, 'web'), true);
+        assert.equal(await store.pools.getClient(P, 'web'), null);
+        assert.equal(await store.pools.deleteClient(P, 'web'), false);
+      });
+
+      it('finds providers by identifier, case-insensitively, and keeps identifiers unique', async () => {
+        const corp = providerSchema.parse({ ProviderName: 'Corp', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<x/>' }, IdpIdentifiers: ['Example.com', 'corp'] });
+        await store.pools.putProvider({ poolId: P, name: 'Corp', settings: corp });
+        assert.equal((await store.pools.findProviderByIdentifier(P, 'example.COM'))?.name, 'Corp');
+        const other = providerSchema.parse({ ProviderName: 'Other', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<x/>' }, IdpIdentifiers: ['EXAMPLE.com'] });
+        await rejectsWith(store.pools.putProvider({ poolId: P, name: 'Other', settings: other }), IdentifierExists);
+        assert.equal(await store.pools.getProvider(P, 'Other').then((p) => p && p.settings.IdpIdentifiers.length), null, 'a refused provider is not left behind');
+        // Replacing the provider frees the identifiers it dropped.
+        await store.pools.putProvider({ poolId: P, name: 'Corp', settings: { ...corp, IdpIdentifiers: ['corp'] } });
+        assert.equal(await store.pools.findProviderByIdentifier(P, 'example.com'), null);
+        await store.pools.putProvider({ poolId: P, name: 'Other', settings: other });
+        assert.equal((await store.pools.findProviderByIdentifier(P, 'example.com'))?.name, 'Other');
+        assert.deepEqual((await store.pools.listProviders(P)).map((p) => p.name), ['Corp', 'Other']);
+        assert.equal(await store.pools.deleteProvider(P, 'Other'), true);
+        assert.equal(await store.pools.findProviderByIdentifier(P, 'example.com'), null);
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user and finds it by id, username, sub and alias', async () => {
+        const u = await store.users.createUser(newUser('Alice', { attributes: { email: 'Alice@Example.com', 'custom:dept': 'ops' }, aliases: [{ kind: 'email', value: 'Alice@Example.com' }] }));
+        assert.match(u.sub, /^[0-9a-f-]{36}$/);
+        assert.equal(u.enabled, true);
+        assert.equal(u.failedSignIns, 0);
+        assert.deepEqual(await store.users.getUser(P, u.id), u);
+        assert.equal((await store.users.findUserByUsername(P, 'alice'))?.id, u.id, 'usernames are case-insensitive by default');
+        assert.equal((await store.users.findUserByUsername(P, 'ALICE'))?.username, 'Alice', 'the username is kept as given');
+        assert.equal((await store.users.findUserBySub(P, u.sub))?.id, u.id);
+        assert.equal((await store.users.findUserByAlias(P, 'email', 'alice@example.COM'))?.id, u.id);
+        assert.equal(await store.users.getUser(CS, u.id), null, 'users belong to one pool');
+        assert.equal(await store.users.findUserByUsername(P, 'nobody'), null);
+      });
+
+      it('distinguishes case in a case-sensitive pool', async () => {
+        await store.users.createUser(newUser('Bob', { poolId: CS }));
+        await store.users.createUser(newUser('bob', { poolId: CS }));
+        assert.equal((await store.users.findUserByUsername(CS, 'Bob'))?.username, 'Bob');
+        assert.equal((await store.users.findUserByUsername(CS, 'bob'))?.username, 'bob');
+        assert.equal(await store.users.findUserByUsername(CS, 'BOB'), null);
+      });
+
+      it('lets exactly one of 20 concurrent sign-ups with one username (in any case) win', async () => {
+        const { ok, errors } = await race(peers, 20, (s, i) => s.users.createUser(newUser(i % 2 ? 'carol' : 'CAROL')));
+        assert.equal(ok.length, 1);
+        assert.equal(errors.length, 19);
+        for (const e of errors) assert.ok(e instanceof UsernameExists, `${e}`);
+        assert.equal((await store.users.listUsers(P, { filter: { attribute: 'username', op: '^=', value: 'CAROL' } })).items.length
+          + (await store.users.listUsers(P, { filter: { attribute: 'username', op: '^=', value: 'carol' } })).items.length, 1);
+      });
+
+      it('lets exactly one of 20 concurrent users claim one alias, leaving no half-created users', async () => {
+        const { ok, errors } = await race(peers, 20, (s, i) =>
+          s.users.createUser(newUser(`dave${i}`, { attributes: { email: 'dave@example.com' }, aliases: [{ kind: 'email', value: i % 2 ? 'DAVE@example.com' : 'dave@example.com' }] })));
+        assert.equal(ok.length, 1);
+        for (const e of errors) assert.ok(e instanceof AliasExists, `${e}`);
+        const left = (await store.users.listUsers(P, { filter: { attribute: 'username', op: '^=', value: 'dave' } })).items;
+        assert.deepEqual(left.map((u) => u.id), [ok[0]!.id]);
+        assert.equal((await store.users.findUserByAlias(P, 'email', 'dave@example.com'))?.id, ok[0]!.id);
+      });
+
+      it('claims, moves and releases aliases', async () => {
+        const a = await store.users.createUser(newUser('erin'));
+        const b = await store.users.createUser(newUser('frank'));
+        await store.users.claimAlias(P, 'phone_number', '+15550001', a.id);
+        await store.users.claimAlias(P, 'phone_number', '+15550001', a.id); // idempotent
+        await rejectsWith(store.users.claimAlias(P, 'phone_number', '+15550001', b.id), AliasExists);
+        await store.users.claimAlias(P, 'phone_number', '+15550001', b.id, { force: true });
+        assert.equal((await store.users.findUserByAlias(P, 'phone_number', '+15550001'))?.id, b.id);
+        // A user has one alias of a kind: claiming another replaces it.
+        await store.users.claimAlias(P, 'phone_number', '+15550002', b.id);
+        assert.equal(await store.users.findUserByAlias(P, 'phone_number', '+15550001'), null);
+        await store.users.releaseAlias(P, 'phone_number', b.id);
+        assert.equal(await store.users.findUserByAlias(P, 'phone_number', '+15550002'), null);
+        await rejectsWith(store.users.claimAlias(P, 'email', 'ghost@example.com', randomUUID()), NotFound);
+      });
+
+      it('updates users; concurrent patches of different attributes all land', async () => {
+        const u = await store.users.createUser(newUser('gina', { attributes: { name: 'Gina', given_name: 'G' } }));
+        const updated = await store.users.updateUser(P, u.id, { status: 'RESET_REQUIRED', enabled: false, setAttributes: { family_name: 'Ray' }, deleteAttributes: ['given_name'] });
+        assert.equal(updated.status, 'RESET_REQUIRED');
+        assert.equal(updated.enabled, false);
+        assert.deepEqual(updated.attributes, { name: 'Gina', family_name: 'Ray' });
+        assert.ok(updated.updatedAt >= u.updatedAt);
+        await race(peers, 12, (s, i) => s.users.updateUser(P, u.id, { setAttributes: { [`custom:a${i}`]: String(i) } }));
+        const after = (await store.users.getUser(P, u.id))!;
+        for (let i = 0; i < 12; i++) assert.equal(after.attributes[`custom:a${i}`], String(i));
+        assert.equal(after.attributes.name, 'Gina');
+        await rejectsWith(store.users.updateUser(P, randomUUID(), { enabled: true }), NotFound);
+        await rejectsWith(store.users.updateUser(P, u.id, { setAttributes: { 'bad.name': 'x' } }), InvalidParameter);
+      });
+
+      it('deletes a user with everything that hangs off it', async () => {
+        const u = await store.users.createUser(newUser('hank', { aliases: [{ kind: 'email', value: 'hank@example.com' }] }));
+        await store.identities.linkIdentity({ poolId: P, providerName: 'Google', subject: 'g-hank', userId: u.id, providerType: 'Google', issuer: null, primary: true, lastClaims: null });
+        await store.groups.createGroup({ poolId: P, name: 'hankers', description: null, precedence: null, roleArn: null });
+        await store.groups.addUserToGroup(P, 'hankers', u.id);
+        const now = Date.now();
+        await store.flows.createSession({ idHash: 'sess-hank', poolId: P, userId: u.id, authTime: 1, data: {}, createdAt: now, expiresAt: now + HOUR });
+        assert.equal(await store.users.deleteUser(P, u.id), true);
+        assert.equal(await store.users.getUser(P, u.id), null);
+        assert.equal(await store.users.findUserByAlias(P, 'email', 'hank@example.com'), null);
+        assert.equal(await store.identities.findIdentity(P, 'Google', 'g-hank'), null);
+        assert.deepEqual((await store.groups.listUsersInGroup(P, 'hankers')).items, []);
+        assert.equal(await store.flows.findSession('sess-hank', now), null);
+        assert.equal(await store.users.deleteUser(P, u.id), false);
+        // The username and alias are free again.
+        await store.users.createUser(newUser('HANK', { aliases: [{ kind: 'email', value: 'hank@example.com' }] }));
+      });
+
+      it('counts failed sign-ins atomically and locks as Cognito does', async () => {
+        const u = await store.users.createUser(newUser('ivan'));
+        const t = 1_700_000_000_000;
+        for (let i = 1; i <= 4; i++) assert.deepEqual(await store.users.recordSignInFailure(P, u.id, t), { failedSignIns: i, lockedUntil: null });
+        assert.deepEqual(await store.users.recordSignInFailure(P, u.id, t), { failedSignIns: 5, lockedUntil: t + 1000 });
+        assert.deepEqual(await store.users.recordSignInFailure(P, u.id, t), { failedSignIns: 6, lockedUntil: t + 2000 });
+        for (let i = 0; i < 10; i++) await store.users.recordSignInFailure(P, u.id, t);
+        assert.deepEqual(await store.users.recordSignInFailure(P, u.id, t), { failedSignIns: 17, lockedUntil: t + 15 * 60_000 });
+        // 15 minutes without failures start the count again.
+        assert.deepEqual(await store.users.recordSignInFailure(P, u.id, t + 16 * 60_000), { failedSignIns: 1, lockedUntil: null });
+        await store.users.resetSignInFailures(P, u.id);
+        assert.equal((await store.users.getUser(P, u.id))?.failedSignIns, 0);
+
+        const { ok } = await race(peers, 20, (s) => s.users.recordSignInFailure(P, u.id, t));
+        assert.deepEqual(ok.map((r) => r.failedSignIns).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+        const locked = (await store.users.getUser(P, u.id))!;
+        assert.equal(locked.failedSignIns, 20);
+        assert.equal(locked.lockedUntil, t + 15 * 60_000);
+      });
+    });
+
+    describe('listUsers', () => {
+      const L = 'test_List1';
+      let all: User[];
+      before(async () => {
+        await store.pools.putPool({ id: L, settings: pool(L) });
+        all = [];
+        for (let i = 0; i < 25; i++)
+          all.push(await store.users.createUser({
+            poolId: L, username: `user${String(i).padStart(2, '0')}`, status: i % 5 === 0 ? 'UNCONFIRMED' : 'CONFIRMED', enabled: i !== 3,
+            attributes: { email: `User${i}@${i < 10 ? 'alpha' : 'beta'}.example`, name: `Name "${i}"`, 'custom:x': 'y' },
+          }));
+      });
+
+      it('pages through every user once, in creation order, with an opaque token', async () => {
+        const seen: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.users.listUsers(L, { limit: 10, nextToken: token });
+          seen.push(...page.items.map((u) => u.id));
+          token = page.nextToken;
+          pages++;
+        } while (token);
+        assert.equal(pages, 3);
+        assert.deepEqual(seen, all.map((u) => u.id));
+      });
+
+      it('keeps pages stable when users are added while paging', async () => {
+        const first = await store.users.listUsers(L, { limit: 10 });
+        const late = await store.users.createUser({ poolId: L, username: 'late', status: 'CONFIRMED' });
+        const second = await store.users.listUsers(L, { limit: 10, nextToken: first.nextToken });
+        assert.deepEqual(second.items.map((u) => u.id), all.slice(10, 20).map((u) => u.id));
+        await store.users.deleteUser(L, late.id);
+      });
+
+      it('filters with = and ^= as ListUsers does', async () => {
+        const names = async (attribute: never, op: '=' | '^=', value: string) =>
+          (await store.users.listUsers(L, { filter: { attribute, op, value } })).items.map((u) => u.username);
+        assert.deepEqual(await names('username' as never, '=', 'user07'), ['user07']);
+        assert.deepEqual(await names('username' as never, '=', 'USER07'), [], 'username search is case-sensitive');
+        assert.deepEqual(await names('email' as never, '=', 'USER7@ALPHA.example'), ['user07'], 'email search is not');
+        assert.equal((await names('email' as never, '^=', 'user1')).length, 11);
+        assert.deepEqual(await names('email' as never, '^=', 'user2'), ['user02', 'user20', 'user21', 'user22', 'user23', 'user24']);
+        assert.deepEqual(await names('status' as never, '=', 'Disabled'), ['user03']);
+        assert.equal((await names('status' as never, '=', 'Enabled')).length, 24);
+        assert.deepEqual(await names('cognito:user_status' as never, '=', 'unconfirmed'), ['user00', 'user05', 'user10', 'user15', 'user20']);
+        assert.deepEqual(await names('sub' as never, '=', all[4]!.sub), ['user04']);
+        assert.deepEqual(await names('name' as never, '=', 'name "12"'), ['user12']);
+        assert.deepEqual(await names('email' as never, '^=', ''), all.map((u) => u.username));
+      });
+
+      it('pages a filtered listing and refuses a token made for another filter', async () => {
+        const filter = { attribute: 'email' as const, op: '^=' as const, value: 'user1' };
+        const p1 = await store.users.listUsers(L, { filter, limit: 4 });
+        const p2 = await store.users.listUsers(L, { filter, limit: 4, nextToken: p1.nextToken });
+        const p3 = await store.users.listUsers(L, { filter, limit: 4, nextToken: p2.nextToken });
+        assert.deepEqual([...p1.items, ...p2.items, ...p3.items].map((u) => u.username),
+          ['user01', 'user10', 'user11', 'user12', 'user13', 'user14', 'user15', 'user16', 'user17', 'user18', 'user19']);
+        assert.equal(p3.nextToken, undefined);
+        await rejectsWith(store.users.listUsers(L, { limit: 4, nextToken: p1.nextToken }), InvalidParameter);
+        await rejectsWith(store.users.listUsers(L, { nextToken: 'garbage' }), InvalidParameter);
+        await rejectsWith(store.users.listUsers(L, { limit: 61 }), InvalidParameter);
+      });
+
+      it('keeps the search index in step with updates', async () => {
+        await store.users.updateUser(L, all[8]!.id, { setAttributes: { email: 'moved@gamma.example' } });
+        assert.deepEqual((await store.users.listUsers(L, { filter: { attribute: 'email', op: '^=', value: 'moved@' } })).items.map((u) => u.username), ['user08']);
+        assert.deepEqual((await store.users.listUsers(L, { filter: { attribute: 'email', op: '=', value: 'user8@alpha.example' } })).items, []);
+      });
+    });
+
+    describe('linked identities', () => {
+      it('links an identity to one user only, also under 20 concurrent links', async () => {
+        const users = await Promise.all(Array.from({ length: 4 }, (_, i) => store.users.createUser(newUser(`fed${i}`))));
+        const { ok, errors } = await race(peers, 20, (s, i) =>
+          s.identities.linkIdentity({ poolId: P, providerName: 'Corp', subject: 'NameID-1', userId: users[i % 4]!.id, providerType: 'SAML', issuer: 'https://idp.example', primary: true, lastClaims: null }));
+        assert.equal(ok.length, 1);
+        for (const e of errors) assert.ok(e instanceof IdentityAlreadyLinked, `${e}`);
+        const found = await store.identities.findIdentity(P, 'Corp', 'NameID-1');
+        assert.equal(found?.userId, ok[0]!.userId);
+        assert.equal(await store.identities.findIdentity(P, 'Corp', 'nameid-1'), null, 'subjects are case-sensitive');
+      });
+
+      it('lists, updates claims and unlinks', async () => {
+        const u = await store.users.createUser(newUser('linked'));
+        await store.identities.linkIdentity({ poolId: P, providerName: 'Google', subject: '123', userId: u.id, providerType: 'Google', issuer: null, primary: true, lastClaims: '{"sub":"123"}' });
+        await store.identities.linkIdentity({ poolId: P, providerName: 'Facebook', subject: '456', userId: u.id, providerType: 'Facebook', issuer: null, primary: false, lastClaims: null });
+        assert.deepEqual((await store.identities.listIdentities(P, u.id)).map((i) => i.providerName).sort(), ['Facebook', 'Google']);
+        await store.identities.updateIdentityClaims(P, 'Google', '123', '{"sub":"123","picture":{"data":{"url":"x"}}}');
+        assert.equal((await store.identities.findIdentity(P, 'Google', '123'))?.lastClaims, '{"sub":"123","picture":{"data":{"url":"x"}}}');
+        assert.equal(await store.identities.unlinkIdentity(P, 'Facebook', '456'), true);
+        assert.equal(await store.identities.unlinkIdentity(P, 'Facebook', '456'), false);
+        await rejectsWith(store.identities.linkIdentity({ poolId: P, providerName: 'Google', subject: '999', userId: randomUUID(), providerType: 'Google', issuer: null, primary: true, lastClaims: null }), NotFound);
+      });
+    });
+
+    describe('groups', () => {
+      it('creates groups once, manages membership and pages members', async () => {
+        await store.groups.createGroup({ poolId: P, name: 'admins', description: 'A', precedence: 1, roleArn: null });
+        await rejectsWith(store.groups.createGroup({ poolId: P, name: 'admins', description: null, precedence: null, roleArn: null }), GroupExists);
+        assert.equal((await store.groups.updateGroup(P, 'admins', { precedence: 5 })).precedence, 5);
+        assert.equal((await store.groups.getGroup(P, 'admins'))?.description, 'A');
+        const members = await Promise.all(Array.from({ length: 5 }, (_, i) => store.users.createUser(newUser(`member${i}`))));
+        for (const m of members) {
+          await store.groups.addUserToGroup(P, 'admins', m.id);
+          await store.groups.addUserToGroup(P, 'admins', m.id); // idempotent
+        }
+        await rejectsWith(store.groups.addUserToGroup(P, 'nogroup', members[0]!.id), NotFound);
+        assert.deepEqual((await store.groups.listGroupsForUser(P, members[0]!.id)).map((g) => g.name), ['admins']);
+        const p1 = await store.groups.listUsersInGroup(P, 'admins', { limit: 3 });
+        const p2 = await store.groups.listUsersInGroup(P, 'admins', { limit: 3, nextToken: p1.nextToken });
+        assert.deepEqual([...p1.items, ...p2.items].map((u) => u.id), members.map((m) => m.id));
+        await store.groups.removeUserFromGroup(P, 'admins', members[0]!.id);
+        assert.deepEqual(await store.groups.listGroupsForUser(P, members[0]!.id), []);
+        assert.equal(await store.groups.deleteGroup(P, 'admins'), true);
+        assert.deepEqual(await store.groups.listGroupsForUser(P, members[1]!.id), []);
+        assert.ok(!(await store.groups.listGroups(P)).some((g) => g.name === 'admins'));
+      });
+    });
+
+    describe('keys', () => {
+      const key = (kid: string, purpose: 'id' | 'access' = 'id') => ({
+        kid, poolId: P, purpose, alg: 'RS256', publicJwk: { kty: 'RSA', kid, n: 'abc', e: 'AQAB' }, privateKey: `pem-${kid}`, certificate: null, createdAt: Date.now(),
+      });
+
+      it('creates one active key per pool and purpose, also under concurrency', async () => {
+        const { ok } = await race(peers, 10, (s, i) => s.keys.addKeyIfNone(key(`k-${i}`)));
+        const active = await store.keys.getActiveKey(P, 'id');
+        assert.ok(active?.active);
+        for (const k of ok) assert.equal(k.kid, active!.kid);
+        assert.equal((await store.keys.getKey(active!.kid))?.privateKey, `pem-${active!.kid}`);
+        assert.equal(await store.keys.getActiveKey(P, 'access'), null);
+      });
+
+      it('rotates: the old key stays published until its tokens expire', async () => {
+        const now = Date.now();
+        const old = (await store.keys.getActiveKey(P, 'id'))!;
+        const next = await store.keys.rotateKey(key('k-next'), now, now + HOUR);
+        assert.equal(next.active, true);
+        assert.equal((await store.keys.getActiveKey(P, 'id'))?.kid, 'k-next');
+        const retired = (await store.keys.getKey(old.kid))!;
+        assert.equal(retired.active, false);
+        assert.equal(retired.publishUntil, now + HOUR);
+        assert.deepEqual((await store.keys.listPublishedKeys(P, now)).map((k) => k.kid).sort(), [old.kid, 'k-next'].sort());
+        assert.deepEqual((await store.keys.listPublishedKeys(P, now + HOUR + 1)).map((k) => k.kid), ['k-next']);
+      });
+    });
+
+    describe('authorization codes and refresh tokens', () => {
+      let user: User;
+      before(async () => {
+        user = await store.users.createUser(newUser('tokens'));
+      });
+      const code = (hash: string, expiresAt: number) => ({
+        hash, poolId: P, clientId: 'web', userId: user.id, redirectUri: 'https://app.example/cb', scopes: ['openid'],
+        codeChallenge: 'abc', codeChallengeMethod: 'S256', nonce: 'n-1', authTime: 1, sessionId: null, extra: { via: 'COGNITO' },
+        createdAt: Date.now(), expiresAt,
+      });
+      const family = (id: string, expiresAt = Date.now() + HOUR, codeHash: string | null = null) => ({
+        id, poolId: P, clientId: 'web', userId: user.id, originJti: `jti-${id}`, authTime: 1, scopes: ['openid'], codeHash, createdAt: Date.now(), expiresAt,
+      });
+      const token = (hash: string, expiresAt = Date.now() + HOUR) => ({ hash, createdAt: Date.now(), expiresAt });
+
+      it('consumes a code once and reports a replay', async () => {
+        await store.tokens.saveAuthCode(code('c1', Date.now() + 60_000));
+        const first = await store.tokens.consumeAuthCode('c1', Date.now());
+        assert.equal(first.status, 'ok');
+        assert.equal(first.status === 'ok' && first.code.redirectUri, 'https://app.example/cb');
+        assert.deepEqual(first.status === 'ok' && first.code.extra, { via: 'COGNITO' });
+        assert.equal((await store.tokens.consumeAuthCode('c1', Date.now())).status, 'replayed');
+        assert.equal((await store.tokens.consumeAuthCode('nope', Date.now())).status, 'invalid');
+      });
+
+      it('never accepts an expired code, even before clean-up', async () => {
+        await store.tokens.saveAuthCode(code('c-old', Date.now() - 1));
+        assert.equal((await store.tokens.consumeAuthCode('c-old', Date.now())).status, 'invalid');
+      });
+
+      it('gives one of 20 concurrent exchanges of a code the tokens', async () => {
+        await store.tokens.saveAuthCode(code('c-race', Date.now() + 60_000));
+        const { ok } = await race(peers, 20, (s) => s.tokens.consumeAuthCode('c-race', Date.now()));
+        assert.equal(ok.filter((r) => r.status === 'ok').length, 1);
+        assert.equal(ok.filter((r) => r.status === 'replayed').length, 19);
+      });
+
+      it('rotates refresh tokens and revokes the family when an old one comes back', async () => {
+        await store.tokens.createRefreshFamily(family('f1'), token('r1'));
+        assert.equal((await store.tokens.findRefreshToken('r1', Date.now()))?.family.originJti, 'jti-f1');
+        assert.equal((await store.tokens.rotateRefreshToken('r1', token('r2'), Date.now())).status, 'rotated');
+        assert.equal(await store.tokens.findRefreshToken('r1', Date.now()), null, 'a rotated token is spent');
+        assert.ok(await store.tokens.findRefreshToken('r2', Date.now()));
+        const reuse = await store.tokens.rotateRefreshToken('r1', token('r3'), Date.now());
+        assert.equal(reuse.status, 'reused');
+        assert.equal(await store.tokens.findRefreshToken('r2', Date.now()), null, 'reuse revokes the whole family');
+        assert.equal(await store.tokens.findRefreshToken('r3', Date.now()), null);
+        assert.equal((await store.tokens.getRefreshFamily('f1'))?.revokedReason !== null, true);
+        assert.equal((await store.tokens.rotateRefreshToken('r2', token('r4'), Date.now())).status, 'invalid');
+      });
+
+      it('accepts a retry within the grace period', async () => {
+        await store.tokens.createRefreshFamily(family('f-grace'), token('g1'));
+        const t = Date.now();
+        assert.equal((await store.tokens.rotateRefreshToken('g1', token('g2'), t, 10_000)).status, 'rotated');
+        assert.equal((await store.tokens.rotateRefreshToken('g1', token('g3'), t + 5_000, 10_000)).status, 'rotated');
+        assert.equal((await store.tokens.rotateRefreshToken('g1', token('g4'), t + 11_000, 10_000)).status, 'reused');
+      });
+
+      it('lets one of 20 concurrent rotations of a token win; the rest count as reuse', async () => {
+        await store.tokens.createRefreshFamily(family('f-race'), token('race-1'));
+        const { ok } = await race(peers, 20, (s, i) => s.tokens.rotateRefreshToken('race-1', token(`race-next-${i}`), Date.now()));
+        assert.equal(ok.filter((r) => r.status === 'rotated').length, 1);
+        assert.equal(ok.filter((r) => r.status === 'reused').length + ok.filter((r) => r.status === 'invalid').length, 19);
+        assert.ok((await store.tokens.getRefreshFamily('f-race'))?.revokedAt);
+      });
+
+      it('does not accept expired tokens, and revokes by code and by user', async () => {
+        await store.tokens.createRefreshFamily(family('f-exp', Date.now() - 1), token('e1'));
+        assert.equal(await store.tokens.findRefreshToken('e1', Date.now()), null);
+        await store.tokens.createRefreshFamily(family('f-code', undefined, 'code-hash-1'), token('fc1'));
+        assert.equal(await store.tokens.revokeFamiliesFromCode('code-hash-1', 'code replay', Date.now()), 1);
+        assert.equal(await store.tokens.findRefreshToken('fc1', Date.now()), null);
+        await store.tokens.createRefreshFamily(family('f-u1'), token('u1'));
+        await store.tokens.createRefreshFamily(family('f-u2'), token('u2'));
+        assert.ok((await store.tokens.revokeUserRefreshFamilies(P, user.id, 'global sign-out', Date.now())) >= 2);
+        assert.equal(await store.tokens.findRefreshToken('u1', Date.now()), null);
+        assert.equal(await store.tokens.findRefreshToken('u2', Date.now()), null);
+      });
+    });
+
+    describe('flows, sessions, one-time codes and replay memory', () => {
+      let user: User;
+      before(async () => {
+        user = await store.users.createUser(newUser('browser'));
+      });
+      const flow = (stateHash: string, expiresAt: number) => ({
+        stateHash, poolId: P, providerName: 'Google', browserHash: 'b1', data: { nonce: 'n', verifier: 'v', request: { client_id: 'web' } }, createdAt: Date.now(), expiresAt,
+      });
+
+      it('consumes a flow once, and never an expired one', async () => {
+        await store.flows.saveFlow(flow('s1', Date.now() + 60_000));
+        const got = await store.flows.consumeFlow('s1', Date.now());
+        assert.deepEqual(got?.data, { nonce: 'n', verifier: 'v', request: { client_id: 'web' } });
+        assert.equal(got?.browserHash, 'b1');
+        assert.equal(await store.flows.consumeFlow('s1', Date.now()), null);
+        await store.flows.saveFlow(flow('s-old', Date.now() - 1));
+        assert.equal(await store.flows.consumeFlow('s-old', Date.now()), null);
+      });
+
+      it('gives one of 20 concurrent callbacks the flow', async () => {
+        await store.flows.saveFlow(flow('s-race', Date.now() + 60_000));
+        const { ok } = await race(peers, 20, (s) => s.flows.consumeFlow('s-race', Date.now()));
+        assert.equal(ok.filter((f) => f !== null).length, 1);
+      });
+
+      it('finds live sessions only and ends them', async () => {
+        const now = Date.now();
+        await store.flows.createSession({ idHash: 'h1', poolId: P, userId: user.id, authTime: 10, data: { via: 'COGNITO' }, createdAt: now, expiresAt: now + HOUR });
+        await store.flows.createSession({ idHash: 'h2', poolId: P, userId: user.id, authTime: 10, data: {}, createdAt: now, expiresAt: now + HOUR });
+        await store.flows.createSession({ idHash: 'h-old', poolId: P, userId: user.id, authTime: 10, data: {}, createdAt: now, expiresAt: now - 1 });
+        assert.deepEqual((await store.flows.findSession('h1', now))?.data, { via: 'COGNITO' });
+        assert.equal(await store.flows.findSession('h-old', now), null);
+        await store.flows.deleteSession('h1');
+        assert.equal(await store.flows.findSession('h1', now), null);
+        assert.ok((await store.flows.deleteUserSessions(P, user.id)) >= 1);
+        assert.equal(await store.flows.findSession('h2', now), null);
+      });
+
+      it('checks one-time codes: once, five wrong tries void it, expiry', async () => {
+        const now = Date.now();
+        const put = (hash: string, expiresAt = now + HOUR) => store.flows.putOneTimeCode({ poolId: P, userId: user.id, purpose: 'confirm_sign_up', codeHash: hash, createdAt: now, expiresAt });
+        await put('right');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'wrong', now), 'mismatch');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'right', now), 'ok');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'right', now), 'none');
+        await put('right');
+        for (let i = 0; i < 4; i++) assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'wrong', now), 'mismatch');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'wrong', now), 'too_many_attempts');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'right', now), 'too_many_attempts');
+        await put('right'); // a new code starts the count again
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'right', now), 'ok');
+        await put('right', now - 1);
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'confirm_sign_up', 'right', now), 'expired');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'reset_password', 'right', now), 'none');
+      });
+
+      it('accepts a one-time code once among 20 concurrent tries', async () => {
+        const now = Date.now();
+        await store.flows.putOneTimeCode({ poolId: P, userId: user.id, purpose: 'reset_password', codeHash: 'c', createdAt: now, expiresAt: now + HOUR });
+        const { ok } = await race(peers, 20, (s) => s.flows.consumeOneTimeCode(P, user.id, 'reset_password', 'c', now));
+        assert.equal(ok.filter((r) => r === 'ok').length, 1);
+        assert.ok(ok.every((r) => r === 'ok' || r === 'none'));
+      });
+
+      it('remembers a key until it expires', async () => {
+        const now = Date.now();
+        assert.equal(await store.flows.rememberOnce('saml', 'assertion-1', now + 1000, now), true);
+        assert.equal(await store.flows.rememberOnce('saml', 'assertion-1', now + 1000, now), false);
+        assert.equal(await store.flows.rememberOnce('other', 'assertion-1', now + 1000, now), true);
+        assert.equal(await store.flows.rememberOnce('saml', 'assertion-1', now + 5000, now + 2000), true, 'expired memory is no memory');
+        const { ok } = await race(peers, 20, (s) => s.flows.rememberOnce('saml', 'assertion-race', now + 1000, now));
+        assert.equal(ok.filter(Boolean).length, 1);
+      });
+    });
+
+    describe('outbox, audit and meta', () => {
+      it('queues messages and forgets the body once sent', async () => {
+        const m = await store.outbox.enqueue({ poolId: P, channel: 'email', to: 'a@example.com', subject: 'Code', body: 'Your code is 123456' }, Date.now());
+        assert.ok((await store.outbox.listPending(10)).some((x) => x.id === m.id && x.body.includes('123456')));
+        await store.outbox.markSent(m.id, Date.now());
+        assert.ok(!(await store.outbox.listPending(10)).some((x) => x.id === m.id));
+      });
+
+      it('keeps an audit log, newest first', async () => {
+        for (const type of ['sign_in.failure', 'sign_in.failure', 'sign_in.success'])
+          await store.audit.record({ poolId: P, time: Date.now(), type, userId: 'u-audit', clientId: 'web', ip: '127.0.0.1', detail: { reason: 'x' } });
+        await store.audit.record({ poolId: P, time: Date.now(), type: 'sign_in.success', userId: 'other', clientId: null, ip: null, detail: {} });
+        const mine = await store.audit.list(P, { userId: 'u-audit' });
+        assert.deepEqual(mine.map((e) => e.type), ['sign_in.success', 'sign_in.failure', 'sign_in.failure']);
+        assert.deepEqual(mine[0]!.detail, { reason: 'x' });
+        assert.equal((await store.audit.list(P, { type: 'sign_in.success' })).length, 2);
+        assert.equal((await store.audit.list(P, { limit: 1 })).length, 1);
+      });
+
+      it('keeps the first value written for a key', async () => {
+        const { ok } = await race(peers, 10, (s, i) => s.meta.putIfAbsent('admin-key', `v${i}`));
+        assert.equal(new Set(ok).size, 1);
+        assert.equal(await store.meta.get('admin-key'), ok[0]);
+        assert.equal(await store.meta.get('missing'), null);
+      });
+    });
+
+    describe('clean-up and persistence', () => {
+      it('purges what has expired and nothing else', async () => {
+        const now = Date.now();
+        const u = await store.users.createUser(newUser('purge'));
+        await store.flows.saveFlow({ stateHash: 'p-old', poolId: P, providerName: 'X', browserHash: 'b', data: {}, createdAt: now, expiresAt: now - 1 });
+        await store.flows.saveFlow({ stateHash: 'p-live', poolId: P, providerName: 'X', browserHash: 'b', data: {}, createdAt: now, expiresAt: now + HOUR });
+        await store.flows.createSession({ idHash: 'p-sess', poolId: P, userId: u.id, authTime: 1, data: {}, createdAt: now, expiresAt: now - 1 });
+        assert.ok((await store.purgeExpired(now)) >= 2);
+        assert.ok(await store.flows.consumeFlow('p-live', now));
+      });
+
+      it('keeps everything across closing and reopening', async () => {
+        const u = await store.users.createUser(newUser('durable', { attributes: { email: 'durable@example.com' }, aliases: [{ kind: 'email', value: 'durable@example.com' }] }));
+        store = await h.reopen();
+        peers[0] = store;
+        assert.deepEqual(await store.users.getUser(P, u.id), u);
+        assert.equal((await store.users.findUserByAlias(P, 'email', 'durable@example.com'))?.id, u.id);
+        assert.equal((await store.pools.getPool(CS))?.settings.UsernameConfiguration.CaseSensitive, true);
+        await store.ping();
+      });
+    });
+  });
+}
