@@ -1,0 +1,74 @@
+// Applying the declared pools (BROKER_CONFIG) to the store: create or update pools, clients and
+// providers to match. Idempotent: what already matches is not written again.
+import { isDeepStrictEqual } from 'node:util';
+import type { DeclaredPool } from './schema.js';
+import { SECRET_DETAIL_KEYS } from './schema.js';
+import { hashClientSecret, verifyClientSecret, type Sealer } from './secrets.js';
+import type { Store } from './store.js';
+
+/** Equal as stored: JSON drops undefined fields, which the store never keeps. */
+const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+
+export class ConfigConflict extends Error {
+  override name = 'ConfigConflict';
+}
+
+export interface ApplyReport {
+  created: string[];
+  updated: string[];
+  unchanged: number;
+  /** Clients and providers in the store that the file does not declare (kept: they may come from the API). */
+  undeclared: string[];
+}
+
+export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], sealer: Sealer): Promise<ApplyReport> {
+  const report: ApplyReport = { created: [], updated: [], unchanged: 0, undeclared: [] };
+  const note = (what: string, existed: boolean, same: boolean) => {
+    if (same) report.unchanged++;
+    else (existed ? report.updated : report.created).push(what);
+  };
+
+  for (const [i, declared] of pools.entries()) {
+    const id = declared.settings.Id;
+    const existing = await store.pools.getPool(id);
+    if (existing && existing.settings.UsernameConfiguration.CaseSensitive !== declared.settings.UsernameConfiguration.CaseSensitive)
+      throw new ConfigConflict(`pools[${i}].UsernameConfiguration.CaseSensitive: cannot change once the pool exists (it is ${existing.settings.UsernameConfiguration.CaseSensitive})`);
+    const poolSame = !!existing && sameJson(existing.settings, declared.settings);
+    if (!poolSame) await store.pools.putPool({ id, settings: declared.settings });
+    note(`pool ${id}`, !!existing, poolSame);
+
+    for (const { ClientSecret, ...settings } of declared.clients) {
+      const current = await store.pools.getClient(id, settings.ClientId);
+      const secretSame = ClientSecret ? !!current?.secretHash && verifyClientSecret(ClientSecret, current.secretHash) : current?.secretHash === null;
+      const same = !!current && secretSame && sameJson(current.settings, settings);
+      if (!same) {
+        const secretHash = ClientSecret ? (secretSame ? current!.secretHash : hashClientSecret(ClientSecret)) : null;
+        await store.pools.putClient({ poolId: id, clientId: settings.ClientId, settings, secretHash });
+      }
+      note(`client ${id}/${settings.ClientId}`, !!current, same);
+    }
+
+    for (const provider of declared.providers) {
+      const current = await store.pools.getProvider(id, provider.ProviderName);
+      const details = { ...provider.ProviderDetails };
+      let same = !!current;
+      for (const key of SECRET_DETAIL_KEYS) {
+        const value = details[key];
+        if (value === undefined) continue;
+        const stored = current?.settings.ProviderDetails[key];
+        // Keep the sealed value when it still holds the same secret, so a re-apply writes nothing.
+        details[key] = stored !== undefined && sealer.unseal(stored) === value ? stored : sealer.seal(value);
+      }
+      const settings = { ...provider, ProviderDetails: details };
+      same = same && sameJson(current!.settings, settings);
+      if (!same) await store.pools.putProvider({ poolId: id, name: provider.ProviderName, settings });
+      note(`provider ${id}/${provider.ProviderName}`, !!current, same);
+    }
+
+    const clientIds = new Set(declared.clients.map((c) => c.ClientId));
+    for (const c of await store.pools.listClients(id)) if (!clientIds.has(c.clientId)) report.undeclared.push(`client ${id}/${c.clientId}`);
+    const providerNames = new Set(declared.providers.map((p) => p.ProviderName));
+    for (const p of await store.pools.listProviders(id)) if (!providerNames.has(p.name)) report.undeclared.push(`provider ${id}/${p.name}`);
+  }
+  return report;
+}

@@ -1,0 +1,124 @@
+// Starts the broker: settings, store, declared pools, HTTP server; stops cleanly on SIGTERM/SIGINT.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { loadAdminKey } from './api/admin-key.js';
+import { buildApp } from './app.js';
+import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
+import { openStore } from './directory/open.js';
+import { Sealer } from './directory/secrets.js';
+import type { Store } from './directory/store.js';
+import { loadSettings, publicUrlFor, SettingsError, type Settings } from './settings.js';
+
+const PURGE_EVERY_MS = 10 * 60_000;
+const DRAIN_MS = 10_000;
+
+export interface Running {
+  url: string;
+  server: Server;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+export async function start(settings: Settings, log: Logger): Promise<Running> {
+  const sealer = new Sealer(settings.BROKER_KEY_SECRET);
+  if (!sealer.encrypting) log.warn('BROKER_KEY_SECRET is not set: private keys and provider secrets are stored unencrypted');
+
+  const aborter = new AbortController();
+  const abortOnSignal = () => aborter.abort();
+  process.once('SIGTERM', abortOnSignal).once('SIGINT', abortOnSignal);
+  const store = await openStore({ dataDir: settings.DATA_DIR, mongodbUri: settings.MONGODB_URI, log, signal: aborter.signal });
+  process.off('SIGTERM', abortOnSignal).off('SIGINT', abortOnSignal);
+
+  try {
+    const report = await applyDeclaredPools(store, settings.pools, sealer);
+    log.info({ created: report.created, updated: report.updated, unchanged: report.unchanged }, 'configuration applied');
+    if (report.undeclared.length) log.info({ undeclared: report.undeclared }, 'kept items the configuration does not declare');
+    const admin = await loadAdminKey(store, sealer, settings);
+    if (admin.created) {
+      // Shown once, on the console only: this is the only time the secret leaves the store.
+      process.stdout.write(
+        `management key created (shown once): ADMIN_ACCESS_KEY_ID=${admin.key.accessKeyId} ADMIN_SECRET_ACCESS_KEY=${admin.key.secretAccessKey}\n`,
+      );
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.PORT, settings.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = publicUrlFor(settings, port);
+  const app = buildApp({ store, log, publicUrl: url });
+  server.on('request', app.callback());
+  server.keepAliveTimeout = 5_000;
+
+  const purge = setInterval(() => {
+    store.purgeExpired(Date.now()).then(
+      (n) => n && log.debug({ removed: n }, 'expired records purged'),
+      (err) => log.warn({ err: (err as Error).message }, 'purge failed'),
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(purge);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      await closed;
+      clearTimeout(force);
+      await store.close();
+    })());
+
+  return { url, server, store, stop };
+}
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'identity-broker' } });
+  let running: Running;
+  try {
+    running = await start(settings, log);
+  } catch (err) {
+    if (err instanceof ConfigConflict || err instanceof SettingsError) {
+      process.stderr.write(`configuration error: ${settings.BROKER_CONFIG}: ${err.message}\n`);
+      process.exit(1);
+    }
+    log.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  process.stdout.write(`listening on ${running.url}\n`);
+  log.info({ url: running.url, store: running.store.kind }, 'listening');
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -1,0 +1,102 @@
+// The broker's settings: the environment (CONTRACT §1) and the BROKER_CONFIG file (§3), validated once
+// at start. A bad setting stops the start with one message naming the field and the problem.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { declaredPoolSchema, type DeclaredPool } from './directory/schema.js';
+import { isAllowedEndpointUrl } from './directory/urls.js';
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z
+    .string()
+    .refine((v) => isAllowedEndpointUrl(v) && !/[?#]/.test(v), 'must be an https URL (http only on a loopback host) with no query or fragment')
+    .optional(),
+  BROKER_CONFIG: z.string().min(1).default('config/broker.yaml'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+    .optional(),
+  ADMIN_ACCESS_KEY_ID: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be 16–128 upper-case letters and digits').optional(),
+  ADMIN_SECRET_ACCESS_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
+  BROKER_KEY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  DELIVERY: z
+    .string()
+    .refine((v) => v === 'outbox' || /^smtps?:\/\//.test(v), 'must be "outbox" or an smtp:// or smtps:// URL')
+    .default('outbox'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Settings extends Omit<Env, 'PUBLIC_URL'> {
+  /** Undefined until the port is known when PORT=0 (see publicUrlFor). */
+  PUBLIC_URL: string | undefined;
+  /** The pools the config file declares. */
+  pools: DeclaredPool[];
+}
+
+const configSchema = z.strictObject({ pools: z.array(declaredPoolSchema).default([]) });
+
+/** `pools[0].Clients[1].CallbackURLs[0]: must be https or a loopback URL` */
+export function describeIssue(issue: z.core.$ZodIssue, root = ''): string {
+  let path = root;
+  for (const part of issue.path) path += typeof part === 'number' ? `[${part}]` : path ? `.${String(part)}` : String(part);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
+  return path ? `${path}: ${message}` : message;
+}
+
+function fail(source: string, error: z.ZodError): never {
+  const lines = error.issues.map((i) => describeIssue(i));
+  throw new SettingsError(`${source}: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more: ${lines.slice(1).join('; ')})` : ''}`);
+}
+
+/** Parses the config file's text; pools are checked against each other too (ids unique). */
+export function parseConfig(text: string, source = 'config'): DeclaredPool[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new SettingsError(`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) fail(source, parsed.error);
+  const ids = new Set<string>();
+  parsed.data.pools.forEach((p, i) => {
+    if (ids.has(p.settings.Id)) throw new SettingsError(`${source}: pools[${i}].Id: ${p.settings.Id} is declared twice`);
+    ids.add(p.settings.Id);
+  });
+  return parsed.data.pools;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) fail('environment', parsed.error);
+  const e = parsed.data;
+  if (!!e.ADMIN_ACCESS_KEY_ID !== !!e.ADMIN_SECRET_ACCESS_KEY)
+    throw new SettingsError('environment: ADMIN_ACCESS_KEY_ID and ADMIN_SECRET_ACCESS_KEY must be set together');
+  const file = resolve(e.BROKER_CONFIG);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError(`BROKER_CONFIG: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const PUBLIC_URL = e.PUBLIC_URL?.replace(/\/+$/, '') ?? (e.PORT !== 0 ? `http://localhost:${e.PORT}` : undefined);
+  return { ...e, PUBLIC_URL, pools: parseConfig(text, e.BROKER_CONFIG) };
+}
+
+/** The public URL once the listening port is known. */
+export function publicUrlFor(settings: Settings, port: number): string {
+  return settings.PUBLIC_URL ?? `http://localhost:${port}`;
+}
