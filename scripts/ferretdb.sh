@@ -52,6 +52,11 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 ensure_pg() {
   local db=${PG_URL##*/}; db=${db%%\?*}
   local base=${PG_URL%/*}/postgres
+  if ! psql "$base" -qtAc 'select 1' >/dev/null 2>&1 && command -v pg_ctlcluster >/dev/null; then
+    say "PostgreSQL is not answering; starting the local cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start >&2 || true
+    sleep 1
+  fi
   psql "$base" -qtAc 'select 1' >/dev/null 2>&1 || die "PostgreSQL is not reachable at $base (FerretDB stores its data there)"
   if [[ -z $(psql "$base" -qtAc "select 1 from pg_database where datname='$db'") ]]; then
     psql "$base" -qc "create database \"$db\"" >/dev/null || die "could not create database $db"

@@ -75,7 +75,7 @@ export interface NewUser {
   enabled?: boolean;
   attributes?: Attributes;
   passwordHash?: string | null;
-  /** Aliases to claim atomically with the user (UsernameExists if any is taken). */
+  /** Aliases to claim with the user (AliasExists if any is taken; then nothing is created). */
   aliases?: AliasRef[];
 }
 

@@ -31,8 +31,12 @@ if (!uri) {
       },
       cleanup: async () => {
         const s = await openMongoStore({ uri, dbName });
-        await (s as Store & { dropDatabase(): Promise<void> }).dropDatabase();
-        for (const o of [...opened, s]) await o.close();
+        try {
+          await s.dropDatabase();
+        } finally {
+          // Open connections would keep the test process alive.
+          for (const o of [...opened, s]) await o.close().catch(() => undefined);
+        }
       },
     };
     return harness;
