@@ -31,7 +31,7 @@ export async function openStore(o: OpenOptions): Promise<Store> {
       return store;
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      o.log.warn({ store: 'mongo', host: redactUri(uri), attempt, retryInMs: delay, err: (err as Error).message }, 'MongoDB unreachable; retrying');
+      o.log.warn({ store: 'mongo', host: redactUri(uri), attempt, retryInMs: delay, reason: reasonOf(err) }, 'MongoDB unreachable; retrying');
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         o.signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
@@ -44,4 +44,10 @@ export async function openStore(o: OpenOptions): Promise<Store> {
 /** The URI without credentials, for logs. */
 export function redactUri(uri: string): string {
   return uri.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** The underlying driver message (StoreUnavailable wraps it), for operators reading the log. */
+function reasonOf(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string } };
+  return e.cause?.message ?? e.message ?? String(err);
 }
