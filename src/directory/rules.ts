@@ -2,7 +2,7 @@
 // lockout arithmetic. Pure functions, so the adapters differ only in how they talk to their database.
 import { v7 as uuidv7 } from 'uuid';
 import { InvalidParameter } from './errors.js';
-import type { LockoutPolicy } from './store.js';
+import type { LockoutPolicy, UserPatch } from './store.js';
 import type { AliasKind, Attributes, Millis, SearchableAttribute, SignInFailure, User, UserFilter } from './types.js';
 import { SEARCHABLE_ATTRIBUTES } from './types.js';
 
@@ -102,4 +102,18 @@ export function lockoutFor(failures: number, now: Millis, policy: LockoutPolicy)
   if (failures < policy.lockAfter) return { failedSignIns: failures, lockedUntil: null };
   const ms = Math.min(2 ** (failures - policy.lockAfter) * 1000, policy.maxLockMs);
   return { failedSignIns: failures, lockedUntil: now + ms };
+}
+
+/** The user a patch makes of `current`: attributes merged, then the deleted ones dropped. */
+export function applyUserPatch(current: User, patch: UserPatch): User {
+  const attributes = { ...current.attributes, ...(patch.setAttributes ?? {}) };
+  for (const name of patch.deleteAttributes ?? []) delete attributes[name];
+  return {
+    ...current,
+    status: patch.status ?? current.status,
+    enabled: patch.enabled ?? current.enabled,
+    passwordHash: patch.passwordHash !== undefined ? patch.passwordHash : current.passwordHash,
+    attributes,
+    updatedAt: Math.max(Date.now(), current.updatedAt),
+  };
 }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
 import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type UserStore } from '../store.js';
@@ -97,17 +97,7 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
         const updated = await withLock(m, lockKey(userId), async () => {
           const current = await m.User.findOne({ _id: userId, poolId }).lean<UserDoc>();
           if (!current) throw userNotFound();
-          const before = toUser(current);
-          const attributes = { ...before.attributes, ...(patch.setAttributes ?? {}) };
-          for (const name of patch.deleteAttributes ?? []) delete attributes[name];
-          const next: User = {
-            ...before,
-            status: patch.status ?? before.status,
-            enabled: patch.enabled ?? before.enabled,
-            passwordHash: patch.passwordHash !== undefined ? patch.passwordHash : before.passwordHash,
-            attributes,
-            updatedAt: Math.max(Date.now(), before.updatedAt),
-          };
+          const next = applyUserPatch(toUser(current), patch);
           const r = await m.User.updateOne(
             { _id: userId, poolId, version: current.version },
             {

@@ -1,7 +1,7 @@
 // Users, their aliases and the ListUsers search index, in SQLite.
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
 import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type LockoutPolicy, type UserPatch, type UserStore } from '../store.js';
@@ -93,16 +93,7 @@ export class SqliteUsers implements UserStore {
     const update = this.db.transaction((): User => {
       const current = this.one('SELECT * FROM users WHERE id = ? AND pool_id = ?', userId, poolId);
       if (!current) throw new NotFound('UserNotFoundException', 'User does not exist.');
-      const attributes = { ...current.attributes, ...(patch.setAttributes ?? {}) };
-      for (const name of patch.deleteAttributes ?? []) delete attributes[name];
-      const next: User = {
-        ...current,
-        status: patch.status ?? current.status,
-        enabled: patch.enabled ?? current.enabled,
-        passwordHash: patch.passwordHash !== undefined ? patch.passwordHash : current.passwordHash,
-        attributes,
-        updatedAt: Math.max(Date.now(), current.updatedAt),
-      };
+      const next = applyUserPatch(current, patch);
       this.db
         .prepare('UPDATE users SET status = ?, enabled = ?, password_hash = ?, attributes = ?, updated_at = ? WHERE id = ?')
         .run(next.status, next.enabled ? 1 : 0, next.passwordHash, json(next.attributes), next.updatedAt, userId);
