@@ -97,6 +97,25 @@ export function pageLimit(limit: number | undefined, max: number, fallback: numb
   return limit;
 }
 
+export interface SignInCounters {
+  failedSignIns: number;
+  lastFailedSignInAt: Millis | null;
+  lockedUntil: Millis | null;
+}
+
+/**
+ * Counts one sign-in attempt: the count restarts after a quiet period, and a lock already earned is
+ * never shortened. With `refuseWhileLocked`, an attempt during a lock is refused and changes nothing
+ * (Cognito does not extend the lock for those).
+ */
+export function countSignInAttempt(cur: SignInCounters, now: Millis, policy: LockoutPolicy, refuseWhileLocked: boolean): { allowed: boolean; next: SignInCounters } {
+  if (refuseWhileLocked && cur.lockedUntil !== null && cur.lockedUntil > now) return { allowed: false, next: cur };
+  const stale = cur.lastFailedSignInAt !== null && now - cur.lastFailedSignInAt > policy.resetAfterMs;
+  const counted = lockoutFor((stale ? 0 : cur.failedSignIns) + 1, now, policy);
+  const lockedUntil = Math.max(counted.lockedUntil ?? 0, stale ? 0 : cur.lockedUntil ?? 0) || null;
+  return { allowed: true, next: { failedSignIns: counted.failedSignIns, lastFailedSignInAt: now, lockedUntil } };
+}
+
 /** The lock a count of consecutive failures earns: 2^(n-lockAfter) s from the last failure, capped. */
 export function lockoutFor(failures: number, now: Millis, policy: LockoutPolicy): SignInFailure {
   if (failures < policy.lockAfter) return { failedSignIns: failures, lockedUntil: null };

@@ -3,7 +3,7 @@
 import type {
   AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, Group,
   HostedSession, IdentityProvider, KeyPurpose, LinkedIdentity, Millis, NewUser, OneTimeCode, OutboxMessage, Page,
-  PendingFlow, Pool, RefreshFamily, RefreshToken, RotateResult, SignInFailure, SigningKey, User, UserFilter, UserStatus,
+  PendingFlow, Pool, RefreshFamily, RefreshToken, RotateResult, SignInAttempt, SignInFailure, SigningKey, User, UserFilter, UserStatus,
   Attributes,
 } from './types.js';
 
@@ -67,6 +67,12 @@ export interface UserStore {
    * `lockAfter` failures on the user is locked for 2^(n-lockAfter) s, at most `maxLockMs`.
    */
   recordSignInFailure(poolId: string, userId: string, now: Millis, policy?: LockoutPolicy): Promise<SignInFailure>;
+  /**
+   * Counts an attempt as a failure before the password is checked (reset it on success), refusing it
+   * while the user is locked. So parallel guesses cannot outrun the lock: once `lockAfter` attempts
+   * are counted, the rest are refused unchecked until the lock ends.
+   */
+  beginSignInAttempt(poolId: string, userId: string, now: Millis, policy?: LockoutPolicy): Promise<SignInAttempt>;
   resetSignInFailures(poolId: string, userId: string): Promise<void>;
 }
 

@@ -257,6 +257,11 @@ export interface SignInFailure {
   lockedUntil: Millis | null;
 }
 
+/** A sign-in attempt counted before the password is checked; `allowed` is false while locked. */
+export interface SignInAttempt extends SignInFailure {
+  allowed: boolean;
+}
+
 /** Cognito's ListUsers filter: one attribute, `=` or `^=`. */
 export interface UserFilter {
   attribute: SearchableAttribute;

@@ -210,6 +210,20 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(locked.failedSignIns, 20);
         assert.equal(locked.lockedUntil, t + 15 * 60_000);
       });
+      it('lets no more than five of 20 parallel sign-in attempts through before the lock', async () => {
+        const u = await store.users.createUser(newUser('judy'));
+        const t = 1_700_000_000_000;
+        const { ok } = await race(peers, 20, (s) => s.users.beginSignInAttempt(P, u.id, t));
+        assert.equal(ok.filter((a) => a.allowed).length, 5);
+        const locked = (await store.users.getUser(P, u.id))!;
+        assert.equal(locked.failedSignIns, 5, 'refused attempts are not counted');
+        assert.equal(locked.lockedUntil, t + 1000);
+        assert.equal((await store.users.beginSignInAttempt(P, u.id, t + 999)).allowed, false);
+        const next = await store.users.beginSignInAttempt(P, u.id, t + 1000);
+        assert.deepEqual(next, { allowed: true, failedSignIns: 6, lockedUntil: t + 1000 + 2000 });
+        await store.users.resetSignInFailures(P, u.id);
+        assert.deepEqual(await store.users.beginSignInAttempt(P, u.id, t + 2000), { allowed: true, failedSignIns: 1, lockedUntil: null });
+      });
     });
 
     describe('listUsers', () => {

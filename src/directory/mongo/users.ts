@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, applyUserPatch, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, decodePageToken, encodePageToken, filterEntry, newId, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
-import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type UserStore } from '../store.js';
-import type { Page, User, UserStatus } from '../types.js';
+import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type LockoutPolicy, type UserStore } from '../store.js';
+import type { Page, SignInAttempt, User, UserStatus } from '../types.js';
 import { withLock } from './atomic.js';
 import { backoff, guarded, isDuplicateKey } from './errors.js';
 import type { Models, UserDoc } from './models.js';
@@ -29,6 +29,18 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const UPDATE_ATTEMPTS = 5;
 
 export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
+  /** Counts a sign-in attempt under the user's lease (rules.countSignInAttempt decides). */
+  const countAttempt = (poolId: string, userId: string, now: number, policy: LockoutPolicy, refuseWhileLocked: boolean): Promise<SignInAttempt> =>
+    withLock(m, lockKey(userId), async () => {
+      const user = await m.User.findOne({ _id: userId, poolId }).lean<UserDoc>();
+      if (!user) throw userNotFound();
+      const { allowed, next } = countSignInAttempt(
+        { failedSignIns: user.failedSignIns ?? 0, lastFailedSignInAt: user.lastFailedSignInAt ?? null, lockedUntil: user.lockedUntil ?? null },
+        now, policy, refuseWhileLocked);
+      if (allowed) await m.User.updateOne({ _id: userId, poolId }, { $set: next });
+      return { allowed, failedSignIns: next.failedSignIns, lockedUntil: next.lockedUntil };
+    });
+
   const users: UserStore = {
     async createUser(input) {
       checkAttributeNames(input.attributes);
@@ -173,20 +185,12 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
     },
 
     async recordSignInFailure(poolId, userId, now, policy = COGNITO_LOCKOUT) {
-      return withLock(m, lockKey(userId), async () => {
-        const user = await m.User.findOne({ _id: userId, poolId }).lean<UserDoc>();
-        if (!user) throw userNotFound();
-        // The count restarts after a quiet period; a lock already earned is never shortened.
-        const last = user.lastFailedSignInAt ?? null;
-        const stale = last !== null && now - last > policy.resetAfterMs;
-        const result = lockoutFor((stale ? 0 : user.failedSignIns ?? 0) + 1, now, policy);
-        const lockedUntil = Math.max(result.lockedUntil ?? 0, stale ? 0 : (user.lockedUntil ?? 0)) || null;
-        await m.User.updateOne(
-          { _id: userId, poolId },
-          { $set: { failedSignIns: result.failedSignIns, lastFailedSignInAt: now, lockedUntil } },
-        );
-        return { failedSignIns: result.failedSignIns, lockedUntil };
-      });
+      const { failedSignIns, lockedUntil } = await countAttempt(poolId, userId, now, policy, false);
+      return { failedSignIns, lockedUntil };
+    },
+
+    async beginSignInAttempt(poolId, userId, now, policy = COGNITO_LOCKOUT) {
+      return countAttempt(poolId, userId, now, policy, true);
     },
 
     async resetSignInFailures(poolId, userId) {

@@ -1,11 +1,11 @@
 // Users, their aliases and the ListUsers search index, in SQLite.
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, applyUserPatch, checkAttributeNames, decodePageToken, encodePageToken, filterEntry, lockoutFor, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, decodePageToken, encodePageToken, filterEntry, newId, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
 import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type LockoutPolicy, type UserPatch, type UserStore } from '../store.js';
-import type { AliasKind, Millis, NewUser, Page, SignInFailure, User, UserFilter } from '../types.js';
+import type { AliasKind, Millis, NewUser, Page, SignInAttempt, SignInFailure, User, UserFilter } from '../types.js';
 import { json, uniqueViolation, type Db } from './db.js';
 import type { PoolCase } from './pools.js';
 import { randomUUID } from 'node:crypto';
@@ -159,19 +159,28 @@ export class SqliteUsers implements UserStore {
     this.db.prepare('DELETE FROM aliases WHERE pool_id = ? AND user_id = ? AND kind = ?').run(poolId, userId, kind);
   }
 
-  async recordSignInFailure(poolId: string, userId: string, now: Millis, policy: LockoutPolicy = COGNITO_LOCKOUT): Promise<SignInFailure> {
-    const record = this.db.transaction((): SignInFailure => {
+  private countAttempt(poolId: string, userId: string, now: Millis, policy: LockoutPolicy, refuseWhileLocked: boolean): SignInAttempt {
+    const count = this.db.transaction((): SignInAttempt => {
       const row = this.db.prepare('SELECT failed_sign_ins, last_failed_sign_in_at, locked_until FROM users WHERE id = ? AND pool_id = ?')
         .get(userId, poolId) as Pick<UserRow, 'failed_sign_ins' | 'last_failed_sign_in_at' | 'locked_until'> | undefined;
       if (!row) throw new NotFound('UserNotFoundException', 'User does not exist.');
-      const stale = row.last_failed_sign_in_at !== null && now - row.last_failed_sign_in_at > policy.resetAfterMs;
-      const result = lockoutFor((stale ? 0 : row.failed_sign_ins) + 1, now, policy);
-      const lockedUntil = Math.max(result.lockedUntil ?? 0, stale ? 0 : row.locked_until ?? 0) || null;
-      this.db.prepare('UPDATE users SET failed_sign_ins = ?, last_failed_sign_in_at = ?, locked_until = ? WHERE id = ?')
-        .run(result.failedSignIns, now, lockedUntil, userId);
-      return { failedSignIns: result.failedSignIns, lockedUntil };
+      const { allowed, next } = countSignInAttempt(
+        { failedSignIns: row.failed_sign_ins, lastFailedSignInAt: row.last_failed_sign_in_at, lockedUntil: row.locked_until }, now, policy, refuseWhileLocked);
+      if (allowed)
+        this.db.prepare('UPDATE users SET failed_sign_ins = ?, last_failed_sign_in_at = ?, locked_until = ? WHERE id = ?')
+          .run(next.failedSignIns, next.lastFailedSignInAt, next.lockedUntil, userId);
+      return { allowed, failedSignIns: next.failedSignIns, lockedUntil: next.lockedUntil };
     });
-    return record.immediate();
+    return count.immediate();
+  }
+
+  async recordSignInFailure(poolId: string, userId: string, now: Millis, policy: LockoutPolicy = COGNITO_LOCKOUT): Promise<SignInFailure> {
+    const { failedSignIns, lockedUntil } = this.countAttempt(poolId, userId, now, policy, false);
+    return { failedSignIns, lockedUntil };
+  }
+
+  async beginSignInAttempt(poolId: string, userId: string, now: Millis, policy: LockoutPolicy = COGNITO_LOCKOUT): Promise<SignInAttempt> {
+    return this.countAttempt(poolId, userId, now, policy, true);
   }
 
   async resetSignInFailures(poolId: string, userId: string): Promise<void> {
