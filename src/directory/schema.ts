@@ -194,6 +194,17 @@ const poolShape = {
       RecoveryMechanisms: z.array(z.strictObject({ Priority: z.number().int().min(1).max(2), Name: z.enum(['verified_email', 'verified_phone_number', 'admin_only']) })).min(1).max(2),
     })
     .optional(),
+  /** Messages carrying codes; `{####}` stands for the code and `{username}` for the username. */
+  VerificationMessageTemplate: z
+    .strictObject({
+      EmailSubject: z.string().min(1).max(140).default('Your verification code'),
+      EmailMessage: z.string().min(6).max(20000).refine((v) => v.includes('{####}'), 'must contain {####}').default('Your verification code is {####}.'),
+      SmsMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').default('Your verification code is {####}.'),
+    })
+    .default({ EmailSubject: 'Your verification code', EmailMessage: 'Your verification code is {####}.', SmsMessage: 'Your verification code is {####}.' }),
+  EmailConfiguration: z
+    .strictObject({ From: z.string().min(3).max(256).optional(), ReplyToEmailAddress: z.string().email().optional() })
+    .default({}),
   /** SAML entity id; defaults to the pool's issuer. `urn:amazon:cognito:sp:<poolId>` keeps Cognito-era IdPs working. */
   SpEntityId: z.string().min(1).max(1024).optional(),
   /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */
