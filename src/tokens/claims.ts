@@ -1,0 +1,139 @@
+// The claims of the tokens and userInfo answers we issue, shaped as Cognito's. Pure functions: the
+// signing lives in mint.ts. Only readable attributes and public ids ever reach a token.
+import { createHash, randomUUID } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import { STANDARD_ATTRIBUTE_SET, tokenLifetimes } from '../directory/schema.js';
+import type { AppClient, LinkedIdentity, Pool, User } from '../directory/types.js';
+
+/** Who a token is about and for. Times: `authTime` in epoch seconds. */
+export interface TokenSubject {
+  issuer: string;
+  pool: Pool;
+  client: AppClient;
+  user: User;
+  /** Group names, in the order they should appear (Cognito: by precedence). */
+  groups: string[];
+  identities: LinkedIdentity[];
+  scopes: string[];
+  authTime: number;
+  originJti: string;
+  nonce?: string | null;
+}
+
+export interface ClientCredentialsSubject {
+  issuer: string;
+  pool: Pool;
+  client: AppClient;
+  scopes: string[];
+}
+
+const VERIFIED_FLAGS: ReadonlySet<string> = new Set(['email_verified', 'phone_number_verified']);
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/**
+ * The user's attributes the client may read (ReadAttributes; all when unset), typed as in Cognito's
+ * tokens: verified flags as booleans, everything else as strings. Only standard and `custom:`
+ * attributes qualify, so nothing stored under another name (`dev:`, `sub`, `identities`) leaks.
+ */
+export function readableAttributes(client: AppClient, user: User): Record<string, string | boolean> {
+  const allowed = client.settings.ReadAttributes ? new Set(client.settings.ReadAttributes) : null;
+  const out: Record<string, string | boolean> = {};
+  for (const [name, value] of Object.entries(user.attributes)) {
+    const known = STANDARD_ATTRIBUTE_SET.has(name) || VERIFIED_FLAGS.has(name) || name.startsWith('custom:');
+    if (!known || (allowed && !allowed.has(name))) continue;
+    out[name] = VERIFIED_FLAGS.has(name) ? value === 'true' : String(value);
+  }
+  return out;
+}
+
+/** The `identities` claim: Cognito stringifies `primary` and `dateCreated` in tokens. */
+export function identitiesClaim(identities: LinkedIdentity[]): Record<string, string | null>[] {
+  return identities.map((i) => ({
+    userId: i.subject,
+    providerName: i.providerName,
+    providerType: i.providerType,
+    issuer: i.issuer,
+    primary: String(i.primary),
+    dateCreated: String(i.createdAt),
+  }));
+}
+
+/** OIDC `at_hash`: the left half of the SHA-256 of the access token, base64url. */
+export function atHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+const groupsClaim = (groups: string[]) => (groups.length ? { 'cognito:groups': [...groups] } : {});
+
+export function idTokenClaims(s: TokenSubject, now: number, accessToken?: string): JWTPayload {
+  const iat = seconds(now);
+  return {
+    ...readableAttributes(s.client, s.user),
+    ...(s.identities.length ? { identities: identitiesClaim(s.identities) } : {}),
+    ...(accessToken !== undefined ? { at_hash: atHash(accessToken) } : {}),
+    ...groupsClaim(s.groups),
+    ...(s.nonce ? { nonce: s.nonce } : {}),
+    // Last, so no attribute can stand in for a protocol claim.
+    sub: s.user.sub,
+    aud: s.client.clientId,
+    iss: s.issuer,
+    token_use: 'id',
+    auth_time: s.authTime,
+    'cognito:username': s.user.username,
+    origin_jti: s.originJti,
+    jti: randomUUID(),
+    iat,
+    exp: iat + tokenLifetimes(s.client.settings).id,
+  };
+}
+
+export function accessTokenClaims(s: TokenSubject, now: number): JWTPayload {
+  const iat = seconds(now);
+  return {
+    sub: s.user.sub,
+    ...groupsClaim(s.groups),
+    iss: s.issuer,
+    version: 2,
+    client_id: s.client.clientId,
+    origin_jti: s.originJti,
+    token_use: 'access',
+    scope: s.scopes.join(' '),
+    auth_time: s.authTime,
+    iat,
+    exp: iat + tokenLifetimes(s.client.settings).access,
+    jti: randomUUID(),
+    username: s.user.username,
+  };
+}
+
+/** A machine token: the client is its own subject and no user claims exist. */
+export function clientCredentialsClaims(o: ClientCredentialsSubject, now: number): JWTPayload {
+  const iat = seconds(now);
+  return {
+    sub: o.client.clientId,
+    token_use: 'access',
+    scope: o.scopes.join(' '),
+    iss: o.issuer,
+    version: 2,
+    client_id: o.client.clientId,
+    iat,
+    exp: iat + tokenLifetimes(o.client.settings).access,
+    jti: randomUUID(),
+  };
+}
+
+const EMAIL_CLAIMS = ['email', 'email_verified'];
+const PHONE_CLAIMS = ['phone_number', 'phone_number_verified'];
+
+/** The userInfo answer: `sub` and `username`, plus the readable attributes the access token's scopes open. */
+export function userInfoClaims(s: TokenSubject): Record<string, unknown> {
+  const readable = readableAttributes(s.client, s.user);
+  const scopes = new Set(s.scopes);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(readable)) {
+    const open = EMAIL_CLAIMS.includes(name) ? scopes.has('email') : PHONE_CLAIMS.includes(name) ? scopes.has('phone') : scopes.has('profile');
+    if (open) out[name] = value;
+  }
+  return { ...out, sub: s.user.sub, username: s.user.username };
+}
