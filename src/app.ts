@@ -1,46 +1,46 @@
 // Composes the broker's HTTP application: middleware and routers, nothing else.
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Logger } from 'pino';
-import type { Store } from './directory/store.js';
 import { errorBoundary } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
+import { oauthRouter } from './oauth/index.js';
+import type { Services } from './services.js';
+import { uiRouter } from './ui/index.js';
 
-export interface AppDeps {
-  store: Store;
-  log: Logger;
-  publicUrl: string;
-}
-
-export function buildApp(deps: AppDeps): Koa {
+export function buildApp(s: Services): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true; // errors are logged by errorBoundary, once
-  const router = new Router();
+  const health = new Router();
 
   // The process is up.
-  router.get('/health', (ctx) => {
+  health.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };
   });
 
   // The process can serve: the store answers.
-  router.get('/ready', async (ctx) => {
+  health.get('/ready', async (ctx) => {
     try {
-      await deps.store.ping();
-      ctx.body = { status: 'ready', store: deps.store.kind };
+      await s.store.ping();
+      ctx.body = { status: 'ready', store: s.store.kind };
     } catch {
       ctx.status = 503;
-      ctx.body = { status: 'unavailable', store: deps.store.kind };
+      ctx.body = { status: 'unavailable', store: s.store.kind };
     }
   });
 
-  app.use(requestLog(deps.log));
-  app.use(errorBoundary(deps.log));
+  app.use(requestLog(s.log));
+  app.use(errorBoundary(s.log));
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  // Small bodies only: a form or a token request is a few kilobytes; a huge password never reaches argon2.
+  app.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '64kb', jsonLimit: '256kb', extendTypes: { json: ['application/x-amz-json-1.1'] } }));
+  for (const router of [health, oauthRouter(s), uiRouter(s)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   return app;
 }

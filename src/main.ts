@@ -5,10 +5,15 @@ import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { loadAdminKey } from './api/admin-key.js';
 import { buildApp } from './app.js';
+import { createTransport, Delivery } from './delivery/index.js';
 import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
 import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
+import { Accounts } from './native/accounts.js';
+import type { Services } from './services.js';
+import { KeyRing } from './tokens/keys.js';
+import { RefreshTokens } from './tokens/refresh.js';
 import { loadSettings, publicUrlFor, SettingsError, type Settings } from './settings.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -54,10 +59,20 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = publicUrlFor(settings, port);
-  const app = buildApp({ store, log, publicUrl: url });
+  const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
+  const services: Services = {
+    store, log, publicUrl: url, delivery, now: Date.now,
+    keys: new KeyRing(store, sealer),
+    refresh: new RefreshTokens(store),
+    accounts: new Accounts({ store, delivery, log }),
+  };
+  const app = buildApp(services);
   server.on('request', app.callback());
   server.keepAliveTimeout = 5_000;
 
+  // Messages a transport could not take are retried; expired records are purged.
+  const retry = setInterval(() => void delivery.flush().catch((err) => log.warn({ err: (err as Error).message }, 'delivery retry failed')), 30_000);
+  retry.unref();
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).then(
       (n) => n && log.debug({ removed: n }, 'expired records purged'),
@@ -70,6 +85,7 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(purge);
+      clearInterval(retry);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

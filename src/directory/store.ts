@@ -200,10 +200,13 @@ export interface Store {
   readonly meta: MetaStore;
   /** Resolves when the database answers; StoreUnavailable otherwise. */
   ping(): Promise<void>;
-  /** Removes expired codes, flows, sessions, refresh tokens and replay records; returns how many. */
+  /** Removes expired codes, flows, sessions, refresh tokens and replay records (families a day later); returns how many. */
   purgeExpired(now: Millis): Promise<number>;
   close(): Promise<void>;
 }
+
+/** How long a refresh family is kept after it expires: as long as an access token from it may live. */
+export const FAMILY_AFTERLIFE_MS = 86_400_000 + 300_000;
 
 export const DEFAULT_PAGE_SIZE = 60;
 export const MAX_PAGE_SIZE = 60;

@@ -2,7 +2,7 @@
 // FerretDB 1.24, so it avoids transactions, $lookup, collations and sparse/partial/TTL indexes, and
 // decides races only with unique inserts and deletes (see atomic.ts).
 import mongoose from 'mongoose';
-import type { Store } from '../store.js';
+import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
 import { guarded, toStoreError } from './errors.js';
 import { mongoFlows } from './flows.js';
 import { mongoGroups } from './groups.js';
@@ -68,8 +68,9 @@ function mongoStore(conn: mongoose.Connection, m: Models): MongoStore {
       n += (await m.OneTimeCode.deleteMany(expired)).deletedCount;
       n += (await m.Seen.deleteMany(expired)).deletedCount;
       n += (await m.RefreshToken.deleteMany(expired)).deletedCount;
-      // An expired family takes its tokens along (none can be valid past the family's expiry).
-      const families = (await m.Family.find(expired, { _id: 1 }).lean<{ _id: string }[]>()).map((f) => f._id);
+      // Families outlive their expiry by a day (an access token from one checks it at userInfo), then
+      // take their tokens along (none can be valid past the family's expiry).
+      const families = (await m.Family.find({ expiresAt: { $lte: now - FAMILY_AFTERLIFE_MS } }, { _id: 1 }).lean<{ _id: string }[]>()).map((f) => f._id);
       if (families.length > 0) {
         n += (await m.RefreshToken.deleteMany({ familyId: { $in: families } })).deletedCount;
         n += (await m.Family.deleteMany({ _id: { $in: families } })).deletedCount;

@@ -1,5 +1,5 @@
 // The embedded SQLite store: the broker's default directory, one file in DATA_DIR.
-import type { Store } from '../store.js';
+import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
 import type { Millis } from '../types.js';
 import { openDatabase } from './db.js';
 import { SqliteFlows } from './flows.js';
@@ -34,7 +34,8 @@ export function openSqliteStore(options: { file: string }): Store {
         let n = 0;
         for (const table of ['auth_codes', 'flows', 'sessions', 'one_time_codes', 'seen', 'refresh_tokens'])
           n += db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
-        n += db.prepare('DELETE FROM refresh_families WHERE expires_at <= ?').run(now).changes;
+        // Families outlive their expiry by a day: an access token (≤ 1 day) checks its family at userInfo.
+        n += db.prepare('DELETE FROM refresh_families WHERE expires_at <= ?').run(now - FAMILY_AFTERLIFE_MS).changes;
         // Tokens whose family is gone can never be valid again.
         n += db.prepare('DELETE FROM refresh_tokens WHERE family_id NOT IN (SELECT id FROM refresh_families)').run().changes;
         return n;

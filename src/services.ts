@@ -1,0 +1,25 @@
+// What the HTTP layer is built from: the store and the services over it, created once in main.ts.
+import type { Logger } from 'pino';
+import type { Delivery } from './delivery/index.js';
+import type { Store } from './directory/store.js';
+import type { Accounts } from './native/accounts.js';
+import type { KeyRing } from './tokens/keys.js';
+import type { RefreshTokens } from './tokens/refresh.js';
+
+export interface Services {
+  store: Store;
+  log: Logger;
+  /** PUBLIC_URL without a trailing slash; every issuer and redirect is built from it. */
+  publicUrl: string;
+  keys: KeyRing;
+  refresh: RefreshTokens;
+  accounts: Accounts;
+  delivery: Delivery;
+  now(): number;
+}
+
+/** `ISS = PUBLIC_URL/<poolId>` (CONTRACT §2). */
+export const issuerOf = (s: Pick<Services, 'publicUrl'>, poolId: string): string => `${s.publicUrl}/${poolId}`;
+
+/** Cookies are Secure whenever the public URL is https. */
+export const secureCookies = (s: Pick<Services, 'publicUrl'>): boolean => s.publicUrl.startsWith('https:');

@@ -1,0 +1,110 @@
+// The hosted pages: forms with labelled fields named as CONTRACT §2 says (username, password, code,
+// attribute names), the authorize parameters carried along in hidden fields, and a CSRF token.
+import type { Pool } from '../directory/types.js';
+import type { AuthorizeParams } from '../oauth/authorize-request.js';
+import { hidden, html, page, type Html } from './html.js';
+
+export interface PageContext {
+  pool: Pool;
+  basePath: string; // `/<poolId>`
+  params: Partial<AuthorizeParams>;
+  csrf: string;
+  error?: string | null;
+  notice?: string | null;
+}
+
+const query = (p: Partial<AuthorizeParams>, extra: Record<string, string> = {}) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...p, ...extra })) if (typeof v === 'string') q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+};
+
+export const linkTo = (c: PageContext, path: string, extra: Record<string, string> = {}) => `${c.basePath}${path}${query(c.params, extra)}`;
+
+const usernameIsEmail = (pool: Pool) => pool.settings.UsernameAttributes?.includes('email') ?? false;
+const usernameLabel = (pool: Pool) => (usernameIsEmail(pool) ? 'Email' : pool.settings.AliasAttributes?.includes('email') ? 'Username or email' : 'Username');
+
+function form(c: PageContext, action: string, fields: Html, submit: string, extra: Record<string, string | undefined> = {}, secondary = false): Html {
+  return html`<form method="post" action="${c.basePath}${action}" novalidate>
+${hidden({ ...c.params, ...extra, _csrf: c.csrf })}${fields}
+<button type="submit"${secondary ? html` class="alt"` : ''}>${submit}</button></form>`;
+}
+
+const field = (name: string, label: string, o: { type?: string; value?: string; autocomplete?: string; hint?: string; required?: boolean } = {}) =>
+  html`<label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${
+    o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.required === false ? '' : html` required`}${
+    o.type === 'text' || !o.type ? html` autocapitalize="none" spellcheck="false"` : ''}>${o.hint ? html`<p class="hint">${o.hint}</p>` : ''}`;
+
+export function loginPage(c: PageContext, username = ''): string {
+  const emailish = usernameIsEmail(c.pool);
+  return page({
+    title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`${form(c, '/login', html`${field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username' })}
+${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}`, 'Sign in')}
+<p class="links"><a href="${linkTo(c, '/forgotPassword')}">Forgot your password?</a><br>
+New here? <a href="${linkTo(c, '/signup')}">Create an account</a></p>`,
+  });
+}
+
+/** Required attributes the sign-up form asks for (besides the username and password). */
+export function signUpAttributes(pool: Pool): { name: string; label: string; type: string }[] {
+  const out: { name: string; label: string; type: string }[] = [];
+  const labels: Record<string, string> = { email: 'Email', phone_number: 'Phone number', name: 'Full name', given_name: 'First name', family_name: 'Last name' };
+  for (const a of pool.settings.Schema) {
+    if (!a.Required) continue;
+    if (a.Name === 'email' && usernameIsEmail(pool)) continue;
+    if (a.Name === 'phone_number' && pool.settings.UsernameAttributes?.includes('phone_number')) continue;
+    out.push({ name: a.Name, label: labels[a.Name] ?? a.Name.replace(/_/g, ' '), type: a.Name === 'email' ? 'email' : a.Name === 'phone_number' ? 'tel' : 'text' });
+  }
+  if (!usernameIsEmail(pool) && !out.some((a) => a.name === 'email') && (pool.settings.AutoVerifiedAttributes.includes('email') || pool.settings.AliasAttributes?.includes('email')))
+    out.push({ name: 'email', label: 'Email', type: 'email' });
+  return out;
+}
+
+export function signUpPage(c: PageContext, values: Record<string, string> = {}): string {
+  const attributes = signUpAttributes(c.pool);
+  const policy = c.pool.settings.Policies.PasswordPolicy;
+  return page({
+    title: 'Create an account', poolName: c.pool.settings.PoolName, error: c.error,
+    body: html`${form(c, '/signup', html`${field('username', usernameIsEmail(c.pool) ? 'Email' : 'Username', { type: usernameIsEmail(c.pool) ? 'email' : 'text', value: values.username, autocomplete: usernameIsEmail(c.pool) ? 'email' : 'username' })}
+${attributes.map((a) => field(a.name, a.label, { type: a.type, value: values[a.name], autocomplete: a.name === 'email' ? 'email' : a.name === 'phone_number' ? 'tel' : undefined }))}
+${field('password', 'Password', { type: 'password', autocomplete: 'new-password', hint: `At least ${policy.MinimumLength} characters.` })}`, 'Sign up')}
+<p class="links">Have an account? <a href="${linkTo(c, '/login')}">Sign in</a></p>`,
+  });
+}
+
+export function confirmPage(c: PageContext, username: string, destination?: string): string {
+  return page({
+    title: 'Confirm your account', poolName: c.pool.settings.PoolName, error: c.error,
+    notice: c.notice ?? (destination ? `We sent a code to ${destination}.` : null),
+    body: html`${form(c, '/confirmUser', html`${field('username', usernameLabel(c.pool), { value: username, autocomplete: 'username' })}
+${field('code', 'Verification code', { value: '', autocomplete: 'one-time-code', type: 'text' })}`, 'Confirm account')}
+${form(c, '/confirmUser', html``, 'Send a new code', { username, resend: '1' }, true)}`,
+  });
+}
+
+export function forgotPage(c: PageContext, username = ''): string {
+  return page({
+    title: 'Reset your password', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`${form(c, '/forgotPassword', field('username', usernameLabel(c.pool), { value: username, autocomplete: 'username' }), 'Send a reset code')}
+<p class="links"><a href="${linkTo(c, '/login')}">Back to sign in</a></p>`,
+  });
+}
+
+export function resetPage(c: PageContext, username: string): string {
+  return page({
+    title: 'Choose a new password', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`${form(c, '/confirmForgotPassword', html`${field('username', usernameLabel(c.pool), { value: username, autocomplete: 'username' })}
+${field('code', 'Reset code', { autocomplete: 'one-time-code' })}
+${field('password', 'New password', { type: 'password', autocomplete: 'new-password' })}`, 'Change password')}`,
+  });
+}
+
+export function errorPage(poolName: string, message: string): string {
+  return page({ title: 'Something is wrong with this request', poolName, error: message, body: html`<p>Go back to the app and try again.</p>` });
+}
+
+export function signedOutPage(poolName: string): string {
+  return page({ title: 'Signed out', poolName, body: html`<p>You have been signed out.</p>` });
+}

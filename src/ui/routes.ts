@@ -1,0 +1,213 @@
+// The hosted UI's handlers: sign-in, sign-up, confirmation and password reset. Every page carries the
+// app's authorize parameters, so a finished sign-in (or a confirmed new account) continues to the
+// app's redirect URI with a code, as on Cognito's hosted UI.
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { DirectoryError } from '../directory/errors.js';
+import { sha256 } from '../directory/secrets.js';
+import type { Pool, User } from '../directory/types.js';
+import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
+import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from '../oauth/authorize-request.js';
+import { redirectWithCode } from '../oauth/codes.js';
+import { secureCookies, type Services } from '../services.js';
+import { checkCsrf, csrfToken } from './csrf.js';
+import { confirmPage, errorPage, forgotPage, linkTo, loginPage, resetPage, signUpAttributes, signUpPage, type PageContext } from './pages.js';
+import { startSession } from './session.js';
+
+/** Marks the browser that signed up (or proved a password) before confirming, so it continues after. */
+const PENDING_COOKIE = 'brk_pending';
+const PENDING_MS = 60 * 60_000;
+
+type Form = Record<string, unknown>;
+const text = (form: Form, name: string): string => (typeof form[name] === 'string' ? (form[name] as string) : '');
+
+function show(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = body;
+}
+
+/** Validates the authorize parameters a page carries; renders the error page when they are unusable. */
+async function requestOf(ctx: Context, s: Services, pool: Pool, source: Form): Promise<ValidRequest | null> {
+  const v = await validateAuthorize(pickParams(source), (id) => s.store.pools.getClient(pool.id, id));
+  if (v.ok && v.request.client.settings.SupportedIdentityProviders.includes('COGNITO')) return v.request;
+  show(ctx, 400, errorPage(pool.settings.PoolName, v.ok ? 'This app does not offer sign-in with a username and password.'
+    : v.redirect ? `The sign-in request is not valid: ${v.description}.` : v.message));
+  return null;
+}
+
+function pageContext(ctx: Context, s: Services, pool: Pool, params: Partial<AuthorizeParams>, extra: Partial<PageContext> = {}): PageContext {
+  return { pool, basePath: `/${pool.id}`, params, csrf: csrfToken(ctx, s, pool.id), ...extra };
+}
+
+/** A refused form post: cross-site or without this browser's token. Nothing is done. */
+function refuseCsrf(ctx: Context, pool: Pool): void {
+  show(ctx, 403, errorPage(pool.settings.PoolName, 'This form was not sent from this site, or it has expired. Go back, reload the page and try again.'));
+}
+
+/** The message a directory or account error shows the user. */
+function messageOf(err: unknown): string {
+  if (err instanceof DirectoryError) return err.message;
+  throw err;
+}
+
+async function finishSignIn(ctx: Context, s: Services, pool: Pool, req: ValidRequest, user: User): Promise<void> {
+  const session = await startSession(ctx, s, pool.id, user, { via: 'COGNITO' });
+  ctx.status = 303; // a POST answered with a redirect to GET
+  ctx.redirect(await redirectWithCode(s, pool.id, req, user, session));
+}
+
+async function markPending(ctx: Context, s: Services, pool: Pool, user: User): Promise<void> {
+  const value = randomBytes(32).toString('base64url');
+  const now = s.now();
+  await s.store.flows.saveFlow({
+    stateHash: sha256(`pending:${value}`), poolId: pool.id, providerName: 'COGNITO', browserHash: sha256(value),
+    data: { userId: user.id }, createdAt: now, expiresAt: now + PENDING_MS,
+  });
+  setCookie(ctx, PENDING_COOKIE, value, { path: `/${pool.id}`, sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: PENDING_MS });
+}
+
+/** True (once) when this browser is the one that signed the user up. */
+async function takePending(ctx: Context, s: Services, pool: Pool, user: User): Promise<boolean> {
+  const value = readCookie(ctx, PENDING_COOKIE);
+  if (!value) return false;
+  clearCookie(ctx, PENDING_COOKIE, { path: `/${pool.id}`, secure: secureCookies(s) });
+  const flow = await s.store.flows.consumeFlow(sha256(`pending:${value}`), s.now());
+  return !!flow && flow.poolId === pool.id && flow.data.userId === user.id;
+}
+
+function toConfirm(ctx: Context, c: PageContext, username: string): void {
+  ctx.status = 303;
+  ctx.redirect(linkTo(c, '/confirmUser', { username }));
+}
+
+export async function loginGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const req = await requestOf(ctx, s, pool, ctx.query);
+  if (!req) return;
+  const notice = ctx.query.confirmed === '1' ? 'Your account is confirmed. Sign in to continue.' : ctx.query.reset === '1' ? 'Your password has been changed. Sign in with it.' : null;
+  show(ctx, 200, loginPage(pageContext(ctx, s, pool, req.params, { notice }), typeof ctx.query.username === 'string' ? ctx.query.username : ''));
+}
+
+export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return;
+  const username = text(form, 'username').trim();
+  const c = pageContext(ctx, s, pool, req.params);
+  try {
+    const user = await s.accounts.signIn(pool, username, text(form, 'password'), { clientId: req.client.clientId, ip: ctx.ip });
+    await finishSignIn(ctx, s, pool, req, user);
+  } catch (err) {
+    if (err instanceof DirectoryError && err.code === 'UserNotConfirmedException') {
+      // The password is proven: confirming the account continues this sign-in.
+      const user = await s.accounts.findUser(pool, username);
+      if (user) await markPending(ctx, s, pool, user);
+      return toConfirm(ctx, c, username);
+    }
+    show(ctx, 400, loginPage({ ...c, error: messageOf(err) }, username));
+  }
+}
+
+export async function signUpGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const req = await requestOf(ctx, s, pool, ctx.query);
+  if (!req) return;
+  if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly)
+    return show(ctx, 403, errorPage(pool.settings.PoolName, 'Sign-up is not open for this app. Ask your administrator for an account.'));
+  show(ctx, 200, signUpPage(pageContext(ctx, s, pool, req.params)));
+}
+
+export async function signUpPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return;
+  const c = pageContext(ctx, s, pool, req.params);
+  if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly)
+    return show(ctx, 403, errorPage(pool.settings.PoolName, 'Sign-up is not open for this app. Ask your administrator for an account.'));
+  const username = text(form, 'username').trim();
+  const attributes: Record<string, string> = {};
+  for (const a of signUpAttributes(pool)) if (text(form, a.name).trim()) attributes[a.name] = text(form, a.name).trim();
+  try {
+    const { user, confirmed } = await s.accounts.signUp(pool, { clientId: req.client.clientId, username, password: text(form, 'password'), attributes });
+    if (confirmed) return finishSignIn(ctx, s, pool, req, user);
+    await markPending(ctx, s, pool, user);
+    toConfirm(ctx, c, username);
+  } catch (err) {
+    show(ctx, 400, signUpPage({ ...c, error: messageOf(err) }, { username, ...attributes }));
+  }
+}
+
+export async function confirmGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const req = await requestOf(ctx, s, pool, ctx.query);
+  if (!req) return;
+  const username = typeof ctx.query.username === 'string' ? ctx.query.username : '';
+  show(ctx, 200, confirmPage(pageContext(ctx, s, pool, req.params, { notice: username ? 'We sent you a verification code. Enter it below.' : null }), username));
+}
+
+export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return;
+  const c = pageContext(ctx, s, pool, req.params);
+  const username = text(form, 'username').trim();
+  try {
+    if (form.resend === '1') {
+      await s.accounts.resendConfirmationCode(pool, username);
+      return show(ctx, 200, confirmPage({ ...c, notice: 'If the account is waiting for confirmation, a new code is on its way.' }, username));
+    }
+    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim());
+    if (await takePending(ctx, s, pool, user)) return finishSignIn(ctx, s, pool, req, user);
+    ctx.status = 303;
+    ctx.redirect(linkTo(c, '/login', { confirmed: '1', username }));
+  } catch (err) {
+    show(ctx, 400, confirmPage({ ...c, error: messageOf(err) }, username));
+  }
+}
+
+export async function forgotGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const req = await requestOf(ctx, s, pool, ctx.query);
+  if (!req) return;
+  show(ctx, 200, forgotPage(pageContext(ctx, s, pool, req.params)));
+}
+
+export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return;
+  const c = pageContext(ctx, s, pool, req.params);
+  const username = text(form, 'username').trim();
+  try {
+    await s.accounts.forgotPassword(pool, username);
+    // The same answer whether or not the account exists.
+    ctx.status = 303;
+    ctx.redirect(linkTo(c, '/confirmForgotPassword', { username }));
+  } catch (err) {
+    show(ctx, 400, forgotPage({ ...c, error: messageOf(err) }, username));
+  }
+}
+
+export async function resetGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const req = await requestOf(ctx, s, pool, ctx.query);
+  if (!req) return;
+  const username = typeof ctx.query.username === 'string' ? ctx.query.username : '';
+  show(ctx, 200, resetPage(pageContext(ctx, s, pool, req.params, { notice: 'If the account exists, we sent it a reset code.' }), username));
+}
+
+export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return;
+  const c = pageContext(ctx, s, pool, req.params);
+  const username = text(form, 'username').trim();
+  try {
+    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'));
+    ctx.status = 303;
+    ctx.redirect(linkTo(c, '/login', { reset: '1', username }));
+  } catch (err) {
+    show(ctx, 400, resetPage({ ...c, error: messageOf(err) }, username));
+  }
+}
