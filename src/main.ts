@@ -14,6 +14,7 @@ import { Accounts } from './native/accounts.js';
 import type { Services } from './services.js';
 import { KeyRing } from './tokens/keys.js';
 import { RefreshTokens } from './tokens/refresh.js';
+import { rotateDueKeys } from './tokens/rotation.js';
 import { loadSettings, publicUrlFor, SettingsError, type Settings } from './settings.js';
 
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -73,6 +74,15 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
   // Messages a transport could not take are retried; expired records are purged.
   const retry = setInterval(() => void delivery.flush().catch((err) => log.warn({ err: (err as Error).message }, 'delivery retry failed')), 30_000);
   retry.unref();
+  // Keys past their pool's configured age are rotated at start and then hourly.
+  const rotate = () =>
+    rotateDueKeys(store, services.keys, Date.now()).then(
+      (pools) => pools.length && log.info({ pools }, 'token signing keys rotated'),
+      (err) => log.warn({ err: (err as Error).message }, 'key rotation failed'),
+    );
+  await rotate();
+  const rotation = setInterval(rotate, 60 * 60_000);
+  rotation.unref();
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).then(
       (n) => n && log.debug({ removed: n }, 'expired records purged'),
@@ -86,6 +96,7 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
     (stopping ??= (async () => {
       clearInterval(purge);
       clearInterval(retry);
+      clearInterval(rotation);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

@@ -205,6 +205,8 @@ const poolShape = {
   EmailConfiguration: z
     .strictObject({ From: z.string().min(3).max(256).optional(), ReplyToEmailAddress: z.string().email().optional() })
     .default({}),
+  /** Rotate the token signing keys once they are this many days old (checked hourly); unset: rotate only on request. */
+  TokenSigningKeyMaxAgeDays: z.number().int().min(1).max(3650).optional(),
   /** SAML entity id; defaults to the pool's issuer. `urn:amazon:cognito:sp:<poolId>` keeps Cognito-era IdPs working. */
   SpEntityId: z.string().min(1).max(1024).optional(),
   /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */

@@ -122,9 +122,13 @@ async function refreshGrant(s: Services, pool: Pool, client: AppClient, body: Re
   const user = await s.store.users.getUser(pool.id, family.userId);
   if (!user || !user.enabled) throw new GrantError('invalid_grant', 'the user is no longer allowed to sign in');
   const subject = await tokenSubject(s, pool, client, user, { scopes: family.scopes, authTime: family.authTime, originJti: family.originJti });
-  const accessToken = await mintAccessToken(s.keys, subject, now);
+  // Signed side by side (no at_hash on refresh, as Cognito): the two signatures run on two threads.
+  const [accessToken, idToken] = await Promise.all([
+    mintAccessToken(s.keys, subject, now),
+    family.scopes.includes('openid') ? mintIdToken(s.keys, subject, now) : undefined,
+  ]);
   return {
-    ...(family.scopes.includes('openid') ? { id_token: await mintIdToken(s.keys, subject, now, accessToken) } : {}),
+    ...(idToken ? { id_token: idToken } : {}),
     access_token: accessToken,
     ...(used.token ? { refresh_token: used.token } : {}),
     token_type: 'Bearer',
