@@ -51,7 +51,9 @@ describe('rotation by the operator', () => {
     const jwks = async () => ((await (await fetch(`${broker.issuer(POOL)}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     const before = await jwks();
     assert.equal(before.length, 2);
-    const env = { ...process.env, DATA_DIR: broker.dataDir, BROKER_CONFIG: `${broker.dataDir}/broker.yaml`, BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789' };
+    // The broker under test runs on SQLite: the command must open the same store, whatever CI exports.
+    const { MONGODB_URI: _mongo, ...inherited } = process.env;
+    const env = { ...inherited, DATA_DIR: broker.dataDir, BROKER_CONFIG: `${broker.dataDir}/broker.yaml`, BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789' };
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'rotate-keys', POOL], { env });
     assert.match(stdout, /rotated the signing keys of test_Tokens1; the JWKS now lists 4 keys/);
     const now = await jwks();
