@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { loadAdminKey } from './api/admin-key.js';
+import { AdapterCache } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createTransport, Delivery } from './delivery/index.js';
 import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
@@ -62,7 +63,7 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
   const url = publicUrlFor(settings, port);
   const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
   const services: Services = {
-    store, log, publicUrl: url, delivery, now: Date.now,
+    store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(), now: Date.now,
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
     accounts: new Accounts({ store, delivery, log }),

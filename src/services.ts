@@ -1,6 +1,8 @@
 // What the HTTP layer is built from: the store and the services over it, created once in main.ts.
 import type { Logger } from 'pino';
+import type { AdapterCache } from '../providers/index.js';
 import type { Delivery } from './delivery/index.js';
+import type { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import type { Accounts } from './native/accounts.js';
 import type { KeyRing } from './tokens/keys.js';
@@ -15,6 +17,10 @@ export interface Services {
   refresh: RefreshTokens;
   accounts: Accounts;
   delivery: Delivery;
+  /** Opens provider secrets kept sealed at rest. */
+  sealer: Sealer;
+  /** Provider adapters, cached per provider version. */
+  adapters: AdapterCache;
   now(): number;
 }
 

@@ -8,6 +8,9 @@ import { errorPage } from '../ui/pages.js';
 import { currentSession } from '../ui/session.js';
 import { pickParams, redirectWith, validateAuthorize } from './authorize-request.js';
 import { redirectWithCode } from './codes.js';
+import { browserBinding, idpResponseUrl } from './idpresponse.js';
+import { beginFederation } from '../federation/flow.js';
+import { ProviderError } from '../../providers/provider.js';
 
 export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   const v = await validateAuthorize(pickParams(ctx.query), (id) => s.store.pools.getClient(pool.id, id));
@@ -24,18 +27,22 @@ export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): 
   const req = v.request;
   const { params } = req;
   const supported = req.client.settings.SupportedIdentityProviders;
-  const provider = params.identity_provider;
-  if (provider !== undefined && provider !== 'COGNITO') {
-    const known = supported.includes(provider);
-    return ctx.redirect(redirectWith(params.redirect_uri, {
-      error: known ? 'temporarily_unavailable' : 'invalid_request',
-      error_description: known ? `sign-in with ${provider} is not available` : `${provider} is not an identity provider of this client`,
-      state: params.state,
-    }));
+  const providerName = params.identity_provider;
+  if (providerName !== undefined && providerName !== 'COGNITO') {
+    const provider = supported.includes(providerName) ? await s.store.pools.getProvider(pool.id, providerName) : null;
+    if (!provider)
+      return ctx.redirect(redirectWith(params.redirect_uri, { error: 'invalid_request', error_description: `${providerName} is not an identity provider of this client`, state: params.state }));
+    if (provider.settings.ProviderType === 'SAML')
+      return ctx.redirect(redirectWith(params.redirect_uri, { error: 'temporarily_unavailable', error_description: 'SAML sign-in is not available yet', state: params.state }));
+    try {
+      const app = { params: { ...params } as Record<string, string>, scopes: req.scopes };
+      return ctx.redirect(await beginFederation(s, provider, app, browserBinding(ctx, s, pool.id), idpResponseUrl(s, pool.id)));
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      s.log.warn({ poolId: pool.id, provider: providerName, err: err.message }, 'federated sign-in could not start');
+      return ctx.redirect(redirectWith(params.redirect_uri, { error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error', error_description: `${providerName} is not available`, state: params.state }));
+    }
   }
-  if (!supported.includes('COGNITO'))
-    return ctx.redirect(redirectWith(params.redirect_uri, { error: 'unauthorized_client', error_description: 'this client has no hosted sign-in', state: params.state }));
-
   const prompts = params.prompt?.split(' ') ?? [];
   const current = prompts.includes('login') ? null : await currentSession(ctx, s, pool.id);
   if (current) return ctx.redirect(await redirectWithCode(s, pool.id, req, current.user, current.session));

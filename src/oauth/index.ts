@@ -7,6 +7,7 @@ import { pageHeaders } from '../http/security-headers.js';
 import { issuerOf, secureCookies, type Services } from '../services.js';
 import { authorizeEndpoint } from './authorize.js';
 import { discoveryDocument } from './discovery.js';
+import { idpResponseEndpoint } from './idpresponse.js';
 import { logoutEndpoint } from './logout.js';
 import { revokeEndpoint } from './revoke.js';
 import { tokenEndpoint } from './token.js';
@@ -32,6 +33,8 @@ export function oauthRouter(s: Services): Router {
   r.get('/oauth2/userInfo', cors, (ctx) => userInfoEndpoint(ctx, s, poolOf(ctx)));
   r.post('/oauth2/userInfo', cors, (ctx) => userInfoEndpoint(ctx, s, poolOf(ctx)));
   r.post('/oauth2/revoke', cors, (ctx) => revokeEndpoint(ctx, s, poolOf(ctx)));
+  r.get('/oauth2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => idpResponseEndpoint(ctx, s, poolOf(ctx)));
+  r.post('/oauth2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => idpResponseEndpoint(ctx, s, poolOf(ctx)));
   r.get('/logout', pageHeaders(secureCookies(s)), (ctx) => logoutEndpoint(ctx, s, poolOf(ctx)));
   return r;
 }

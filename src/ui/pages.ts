@@ -36,11 +36,25 @@ const field = (name: string, label: string, o: { type?: string; value?: string; 
     o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.required === false ? '' : html` required`}${
     o.type === 'text' || !o.type ? html` autocapitalize="none" spellcheck="false"` : ''}>${o.hint ? html`<p class="hint">${o.hint}</p>` : ''}`;
 
-export function loginPage(c: PageContext, username = ''): string {
+/** How each provider asks, in its own usual wording. */
+export function providerButtonText(name: string, type: string): string {
+  switch (type) {
+    case 'Google': return 'Continue with Google';
+    case 'Facebook': return 'Continue with Facebook';
+    case 'LoginWithAmazon': return 'Login with Amazon';
+    case 'SignInWithApple': return 'Sign in with Apple';
+    default: return `Sign in with ${name}`;
+  }
+}
+
+export function loginPage(c: PageContext, username = '', providers: { name: string; type: string }[] = [], native = true): string {
   const emailish = usernameIsEmail(c.pool);
+  const buttons = providers.map((p) => html`<p><a class="idp" href="${c.basePath}/oauth2/authorize${query({ ...c.params, identity_provider: p.name })}">${providerButtonText(p.name, p.type)}</a></p>`);
+  if (!native)
+    return page({ title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice, body: html`${buttons}` });
   return page({
     title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
-    body: html`${form(c, '/login', html`${field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username' })}
+    body: html`${buttons}${providers.length ? html`<p class="or">or</p>` : ''}${form(c, '/login', html`${field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username' })}
 ${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}`, 'Sign in')}
 <p class="links"><a href="${linkTo(c, '/forgotPassword')}">Forgot your password?</a><br>
 New here? <a href="${linkTo(c, '/signup')}">Create an account</a></p>`,

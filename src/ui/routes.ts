@@ -28,9 +28,9 @@ function show(ctx: Context, status: number, body: string): void {
 }
 
 /** Validates the authorize parameters a page carries; renders the error page when they are unusable. */
-async function requestOf(ctx: Context, s: Services, pool: Pool, source: Form): Promise<ValidRequest | null> {
+async function requestOf(ctx: Context, s: Services, pool: Pool, source: Form, allowWithoutNative = false): Promise<ValidRequest | null> {
   const v = await validateAuthorize(pickParams(source), (id) => s.store.pools.getClient(pool.id, id));
-  if (v.ok && v.request.client.settings.SupportedIdentityProviders.includes('COGNITO')) return v.request;
+  if (v.ok && (allowWithoutNative || v.request.client.settings.SupportedIdentityProviders.includes('COGNITO'))) return v.request;
   show(ctx, 400, errorPage(pool.settings.PoolName, v.ok ? 'This app does not offer sign-in with a username and password.'
     : v.redirect ? `The sign-in request is not valid: ${v.description}.` : v.message));
   return null;
@@ -81,11 +81,19 @@ function toConfirm(ctx: Context, c: PageContext, username: string): void {
   ctx.redirect(linkTo(c, '/confirmUser', { username }));
 }
 
+/** The client's identity providers that exist, for the sign-in buttons. */
+async function providersOf(s: Services, pool: Pool, req: ValidRequest): Promise<{ name: string; type: string }[]> {
+  const names = req.client.settings.SupportedIdentityProviders.filter((n) => n !== 'COGNITO');
+  const found = await Promise.all(names.map((n) => s.store.pools.getProvider(pool.id, n)));
+  return found.filter((p) => p !== null).map((p) => ({ name: p.name, type: p.settings.ProviderType }));
+}
+
 export async function loginGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const req = await requestOf(ctx, s, pool, ctx.query);
+  const req = await requestOf(ctx, s, pool, ctx.query, true);
   if (!req) return;
   const notice = ctx.query.confirmed === '1' ? 'Your account is confirmed. Sign in to continue.' : ctx.query.reset === '1' ? 'Your password has been changed. Sign in with it.' : null;
-  show(ctx, 200, loginPage(pageContext(ctx, s, pool, req.params, { notice }), typeof ctx.query.username === 'string' ? ctx.query.username : ''));
+  const native = req.client.settings.SupportedIdentityProviders.includes('COGNITO');
+  show(ctx, 200, loginPage(pageContext(ctx, s, pool, req.params, { notice }), typeof ctx.query.username === 'string' ? ctx.query.username : '', await providersOf(s, pool, req), native));
 }
 
 export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -105,7 +113,7 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
       if (user) await markPending(ctx, s, pool, user);
       return toConfirm(ctx, c, username);
     }
-    show(ctx, 400, loginPage({ ...c, error: messageOf(err) }, username));
+    show(ctx, 400, loginPage({ ...c, error: messageOf(err) }, username, await providersOf(s, pool, req)));
   }
 }
 

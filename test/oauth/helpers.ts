@@ -46,8 +46,8 @@ export async function logIn(browser: Browser, broker: TestBroker, params: Record
   return submit(browser, broker, page, '/login', { username, password });
 }
 
-export async function tokenRequest(broker: TestBroker, form: Record<string, string>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${broker.issuer(POOL)}/oauth2/token`, {
+export async function tokenRequest(broker: TestBroker, form: Record<string, string>, headers: Record<string, string> = {}, poolId = POOL) {
+  const res = await fetch(`${broker.issuer(poolId)}/oauth2/token`, {
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString(),
   });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };

@@ -1,0 +1,101 @@
+// From a verified external identity to one user of the directory: the same provider subject always
+// maps to the same user (also under concurrent first sign-ins), mapped attributes are rewritten at
+// every sign-in, and linking to an existing user happens only when asked for, or by a verified email
+// when the pool opts in.
+import type { ExternalIdentity } from '../../providers/provider.js';
+import { GroupExists, IdentityAlreadyLinked, InvalidParameter, NotFound, UsernameExists } from '../directory/errors.js';
+import type { Store } from '../directory/store.js';
+import type { IdentityProvider, LinkedIdentity, Pool, User } from '../directory/types.js';
+import { mapAttributes } from './mapping.js';
+
+/** The `identities` attribute as Cognito stores it: a JSON string. */
+export function identitiesAttribute(identities: LinkedIdentity[]): string {
+  return JSON.stringify(identities.map((i) => ({
+    userId: i.subject, providerName: i.providerName, providerType: i.providerType, issuer: i.issuer, primary: i.primary, dateCreated: i.createdAt,
+  })));
+}
+
+const federatedUsername = (providerName: string, subject: string) => `${providerName}_${subject}`;
+
+async function ensureProviderGroup(store: Store, poolId: string, providerName: string, userId: string): Promise<void> {
+  const name = `${poolId}_${providerName}`;
+  try {
+    await store.groups.createGroup({ poolId, name, description: `Users who signed in with ${providerName}`, precedence: null, roleArn: null });
+  } catch (err) {
+    if (!(err instanceof GroupExists)) throw err;
+  }
+  await store.groups.addUserToGroup(poolId, name, userId);
+}
+
+/** Links the identity to `user` (idempotent for the same user); the user's `identities` attribute follows. */
+async function link(store: Store, pool: Pool, provider: IdentityProvider, identity: ExternalIdentity, user: User): Promise<LinkedIdentity> {
+  try {
+    await store.identities.linkIdentity({
+      poolId: pool.id, providerName: provider.name, subject: identity.subject, userId: user.id, providerType: provider.settings.ProviderType,
+      issuer: identity.issuer, primary: user.status === 'EXTERNAL_PROVIDER', lastClaims: JSON.stringify(identity.claims),
+    });
+  } catch (err) {
+    if (!(err instanceof IdentityAlreadyLinked)) throw err;
+  }
+  const linked = await store.identities.findIdentity(pool.id, provider.name, identity.subject);
+  if (!linked) throw new Error('identity link vanished');
+  return linked;
+}
+
+async function findByVerifiedEmail(store: Store, pool: Pool, identity: ExternalIdentity): Promise<User | null> {
+  const email = identity.claims.email;
+  const verified = identity.claims.email_verified === true || identity.claims.email_verified === 'true';
+  if (!pool.settings.LinkByVerifiedEmail || typeof email !== 'string' || !verified) return null;
+  // Both sides must have it verified (an unverified email on either side is no proof of one owner),
+  // and exactly one user may hold it.
+  const { items } = await store.users.listUsers(pool.id, { filter: { attribute: 'email', op: '=', value: email }, limit: 10 });
+  const candidates = items.filter((u) => u.attributes.email_verified === 'true');
+  return candidates.length === 1 ? candidates[0]! : null;
+}
+
+/** The user this identity signs in as, created on the first sign-in, with its attributes brought up to date. */
+export async function signInFederated(store: Store, pool: Pool, provider: IdentityProvider, identity: ExternalIdentity): Promise<User> {
+  const attributes = mapAttributes(provider.settings.AttributeMapping, identity.claims, pool.settings);
+  let linked = await store.identities.findIdentity(pool.id, provider.name, identity.subject);
+  let user = linked ? await store.users.getUser(pool.id, linked.userId) : null;
+
+  if (!user) {
+    user = await findByVerifiedEmail(store, pool, identity);
+    if (!user) {
+      const username = federatedUsername(provider.name, identity.subject);
+      try {
+        user = await store.users.createUser({ poolId: pool.id, username, status: 'EXTERNAL_PROVIDER', attributes });
+      } catch (err) {
+        // A concurrent first sign-in created it: that user is this identity's user.
+        if (!(err instanceof UsernameExists)) throw err;
+        user = await store.users.findUserByUsername(pool.id, username);
+        if (!user) throw err;
+      }
+    }
+    linked = await link(store, pool, provider, identity, user);
+    if (linked.userId !== user.id) user = await store.users.getUser(pool.id, linked.userId);
+    if (!user) throw new NotFound('UserNotFoundException', 'User does not exist.');
+  } else {
+    await store.identities.updateIdentityClaims(pool.id, provider.name, identity.subject, JSON.stringify(identity.claims));
+  }
+
+  await ensureProviderGroup(store, pool.id, provider.name, user.id);
+  const identities = identitiesAttribute(await store.identities.listIdentities(pool.id, user.id));
+  return store.users.updateUser(pool.id, user.id, { setAttributes: { ...attributes, identities } });
+}
+
+/**
+ * AdminLinkProviderForUser: links a provider identity that has not signed in yet to an existing user,
+ * after which it signs in as that user. IdentityAlreadyLinked if the identity belongs to someone.
+ */
+export async function linkProviderForUser(store: Store, pool: Pool, provider: IdentityProvider, subject: string, destinationUsername: string): Promise<LinkedIdentity> {
+  const user = await store.users.findUserByUsername(pool.id, destinationUsername);
+  if (!user) throw new NotFound('UserNotFoundException', 'User does not exist.');
+  if ((await store.identities.listIdentities(pool.id, user.id)).length >= 5) throw new InvalidParameter('A user can have at most 5 linked identities.');
+  const identity = await store.identities.linkIdentity({
+    poolId: pool.id, providerName: provider.name, subject, userId: user.id, providerType: provider.settings.ProviderType,
+    issuer: null, primary: false, lastClaims: null,
+  });
+  await store.users.updateUser(pool.id, user.id, { setAttributes: { identities: identitiesAttribute(await store.identities.listIdentities(pool.id, user.id)) } });
+  return identity;
+}

@@ -1,0 +1,108 @@
+// ISS/oauth2/idpresponse: where Google, Facebook, Amazon, Apple and OIDC providers send the browser
+// back. The flow is taken once by its state and must belong to this browser; then the provider's
+// answer is verified, the user signed in, and the app gets a code (or an error, never a hang).
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { ProviderError } from '../../providers/provider.js';
+import { DirectoryError } from '../directory/errors.js';
+import { sha256 } from '../directory/secrets.js';
+import type { Pool } from '../directory/types.js';
+import { completeFederation, FLOW_MS, type AppRequest } from '../federation/flow.js';
+import { MappingError } from '../federation/mapping.js';
+import { readCookie, setCookie } from '../http/cookies.js';
+import { secureCookies, type Services } from '../services.js';
+import { errorPage } from '../ui/pages.js';
+import { html, page } from '../ui/html.js';
+import { startSession } from '../ui/session.js';
+import { redirectWith, type AuthorizeParams } from './authorize-request.js';
+import { redirectWithCode } from './codes.js';
+
+const BINDING_COOKIE = 'brk_fed';
+const RESUME_MS = 2 * 60_000;
+
+const idpResponsePath = (poolId: string) => `/${poolId}/oauth2/idpresponse`;
+export const idpResponseUrl = (s: Services, poolId: string) => `${s.publicUrl}${idpResponsePath(poolId)}`;
+
+/** This browser's binding for federated flows (made on first need); the flow keeps only its hash. */
+export function browserBinding(ctx: Context, s: Services, poolId: string): string {
+  let value = readCookie(ctx, BINDING_COOKIE);
+  if (!value || value.length !== 43) value = randomBytes(32).toString('base64url');
+  setCookie(ctx, BINDING_COOKIE, value, { path: idpResponsePath(poolId), sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: FLOW_MS });
+  return sha256(value);
+}
+
+function strings(source: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (source && typeof source === 'object')
+    for (const [k, v] of Object.entries(source)) if (typeof v === 'string' && v.length <= 16_384) out[k] = v;
+  return out;
+}
+
+function show(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = body;
+}
+
+/** A readable page for the user, with the way back to the app carrying an OAuth error. */
+function failurePage(ctx: Context, pool: Pool, status: number, app: AuthorizeParams, error: string, message: string): void {
+  const back = redirectWith(app.redirect_uri, { error, error_description: message, state: app.state });
+  show(ctx, status, page({
+    title: 'Sign-in did not work', poolName: pool.settings.PoolName, error: message,
+    body: html`<p><a href="${back}">Return to the app</a></p>`,
+  }));
+}
+
+export async function idpResponseEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  let params = strings(ctx.method === 'POST' ? ctx.request.body : ctx.query);
+  const binding = readCookie(ctx, BINDING_COOKIE);
+
+  // A provider's form_post (Apple) is a cross-site POST: the Lax binding cookie is not sent with it.
+  // Keep the fields server-side and continue with a top-level GET, which carries the cookie.
+  if (ctx.method === 'POST' && !binding && params.state) {
+    const handle = randomBytes(32).toString('base64url');
+    const now = s.now();
+    await s.store.flows.saveFlow({ stateHash: sha256(`resume:${handle}`), poolId: pool.id, providerName: 'resume', browserHash: '-', data: { params }, createdAt: now, expiresAt: now + RESUME_MS });
+    ctx.status = 303;
+    return ctx.redirect(`${idpResponseUrl(s, pool.id)}?resume=${handle}`);
+  }
+  let method: 'GET' | 'POST' = ctx.method === 'POST' ? 'POST' : 'GET';
+  if (ctx.method === 'GET' && params.resume) {
+    const stashed = await s.store.flows.consumeFlow(sha256(`resume:${params.resume}`), s.now());
+    if (!stashed || stashed.poolId !== pool.id) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
+    params = stashed.data.params as Record<string, string>;
+    method = 'POST';
+  }
+
+  if (!params.state) return show(ctx, 400, errorPage(pool.settings.PoolName, 'The identity provider did not send back the sign-in state. Start again from the app.'));
+  const flow = await s.store.flows.consumeFlow(sha256(params.state), s.now());
+  if (!flow || flow.poolId !== pool.id || flow.providerName === 'resume' || flow.providerName === 'COGNITO')
+    return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired or was already used. Start again from the app.'));
+  if (!binding || sha256(binding) !== flow.browserHash)
+    return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in was started in another browser. Start again from the app.'));
+
+  const app = (flow.data as { app: AppRequest }).app;
+  const appParams = app.params as unknown as AuthorizeParams;
+  const client = await s.store.pools.getClient(pool.id, appParams.client_id);
+  const provider = await s.store.pools.getProvider(pool.id, flow.providerName);
+  if (!client || !provider) return show(ctx, 400, errorPage(pool.settings.PoolName, 'The app or the identity provider is no longer configured.'));
+
+  try {
+    const user = await completeFederation(s, pool, provider, flow, params.state, { method, params, redirectUri: idpResponseUrl(s, pool.id) });
+    if (!user.enabled) return failurePage(ctx, pool, 403, appParams, 'access_denied', 'User is disabled.');
+    const session = await startSession(ctx, s, pool.id, user, { via: provider.name });
+    await s.store.audit.record({ poolId: pool.id, time: s.now(), type: 'sign_in.federated', userId: user.id, clientId: client.clientId, ip: ctx.ip, detail: { provider: provider.name } });
+    ctx.redirect(await redirectWithCode(s, pool.id, { params: appParams, client, scopes: app.scopes }, user, session));
+  } catch (err) {
+    s.log.warn({ poolId: pool.id, provider: provider.name, err: (err as Error).message }, 'federated sign-in refused');
+    await s.store.audit.record({ poolId: pool.id, time: s.now(), type: 'sign_in.federated_failure', userId: null, clientId: client.clientId, ip: ctx.ip, detail: { provider: provider.name, reason: (err as Error).message.slice(0, 200) } });
+    if (err instanceof ProviderError) {
+      if (err.kind === 'denied') return ctx.redirect(redirectWith(appParams.redirect_uri, { error: 'access_denied', error_description: `${provider.name}: ${err.providerError ?? 'access denied'}`, state: appParams.state }));
+      if (err.kind === 'unavailable') return failurePage(ctx, pool, 502, appParams, 'temporarily_unavailable', `${provider.name} is not answering properly. Try again later.`);
+      if (err.kind === 'misconfigured') return failurePage(ctx, pool, 500, appParams, 'server_error', `Sign-in with ${provider.name} is not set up correctly.`);
+      return failurePage(ctx, pool, 400, appParams, 'invalid_request', `${provider.name} sent an answer that could not be verified.`);
+    }
+    if (err instanceof MappingError || err instanceof DirectoryError) return failurePage(ctx, pool, 400, appParams, 'invalid_request', err.message);
+    throw err;
+  }
+}
