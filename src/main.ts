@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { loadAdminKey } from './api/admin-key.js';
-import { AdapterCache } from '../providers/index.js';
+import { AdapterCache, type AdapterDeps } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createTransport, Delivery } from './delivery/index.js';
 import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
@@ -28,7 +28,8 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function start(settings: Settings, log: Logger): Promise<Running> {
+/** `adapterDeps` lets a benchmark or test see the broker's calls to providers (e.g. time them). */
+export async function start(settings: Settings, log: Logger, options: { adapterDeps?: AdapterDeps } = {}): Promise<Running> {
   const sealer = new Sealer(settings.BROKER_KEY_SECRET);
   if (!sealer.encrypting) log.warn('BROKER_KEY_SECRET is not set: private keys and provider secrets are stored unencrypted');
 
@@ -63,7 +64,7 @@ export async function start(settings: Settings, log: Logger): Promise<Running> {
   const url = publicUrlFor(settings, port);
   const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
   const services: Services = {
-    store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(), now: Date.now,
+    store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
     accounts: new Accounts({ store, delivery, log }),

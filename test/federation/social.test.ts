@@ -2,6 +2,8 @@
 // authorize → provider → idpresponse → the app's code → the pool's tokens; refusals; mapping on every
 // sign-in; concurrent first sign-ins; linking.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { linkProviderForUser } from '../../src/federation/users.js';
 import { DEFAULT_AMAZON_USER, startAmazonFake, type AmazonFake } from '../fakes/amazon.js';
@@ -167,6 +169,16 @@ pools:
     assert.equal(id['cognito:username'], 'dana');
     assert.ok((id.identities as { providerName: string }[]).some((i) => i.providerName === 'LoginWithAmazon'));
     assert.equal(await broker.store.users.findUserByUsername(POOL, 'LoginWithAmazon_amzn1.account.DANA'), null, 'no second user');
+  });
+
+  it('shows an operator what the mapping makes of the claims an identity last sent', async () => {
+    const { MONGODB_URI: _mongo, ...env } = process.env;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'preview-mapping', POOL, 'Facebook', DEFAULT_FACEBOOK_USER.id],
+      { env: { ...env, DATA_DIR: broker.dataDir, BROKER_CONFIG: `${broker.dataDir}/broker.yaml`, BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789' } });
+    const preview = JSON.parse(stdout) as { claims: Record<string, unknown>; attributes: Record<string, string> };
+    assert.equal(preview.claims.id, DEFAULT_FACEBOOK_USER.id, 'the raw claims, kept as data');
+    assert.equal(preview.attributes.email, DEFAULT_FACEBOOK_USER.email);
+    assert.equal(preview.attributes.picture, (DEFAULT_FACEBOOK_USER.picture as { data: { url: string } }).data.url);
   });
 
   it('offers a button per provider on the hosted page, in its usual wording', async () => {

@@ -21,7 +21,7 @@ export interface TestBroker extends Running {
   close(): Promise<void>;
 }
 
-export async function startTestBroker(configYaml: string, env: Record<string, string> = {}): Promise<TestBroker> {
+export async function startTestBroker(configYaml: string, env: Record<string, string> = {}, options: Parameters<typeof start>[2] = {}): Promise<TestBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'broker-flow-'));
   const configFile = join(dataDir, 'broker.yaml');
   writeFileSync(configFile, configYaml);
@@ -31,7 +31,7 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
     BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789', ADMIN_ACCESS_KEY_ID: 'BRKRTESTTESTTESTTEST', ADMIN_SECRET_ACCESS_KEY: 'test-admin-secret-0123456789', ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const running = await start(settings, log);
+  const running = await start(settings, log, options);
   const messages = () => {
     try {
       return readFileSync(join(dataDir, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { to: string; subject: string; body: string; channel: string });
