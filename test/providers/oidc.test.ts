@@ -172,6 +172,13 @@ describe('OIDC adapter', () => {
     await assert.rejects(signInThrough(a), refusedAs('unavailable'));
   });
 
+  it('fails closed as unavailable when the signing keys cannot be fetched', async () => {
+    fake.setBehaviour('normal');
+    const port = await closedPort();
+    await assert.rejects(signInThrough(adapter({ jwks_uri: `http://127.0.0.1:${port}/jwks` })), refusedAs('unavailable', /cannot be reached/));
+    await assert.rejects(signInThrough(adapter({ jwks_uri: `${fake.url}/no-such-keys` })), refusedAs('unavailable', /signing keys/));
+  });
+
   it('refuses a discovery document naming another issuer', async () => {
     fake.setBehaviour('discovery-issuer-mismatch');
     try {
