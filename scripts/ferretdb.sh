@@ -26,7 +26,7 @@ say() { echo "ferretdb: $*" >&2; }
 die() { echo "ferretdb: ERROR: $*" >&2; exit 1; }
 
 install() {
-  if [[ -x $BIN ]] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION"; then
+  if [[ -x $BIN ]] && [[ $("$BIN" --version 2>/dev/null) == *"version: $VERSION"* ]]; then
     say "$VERSION already built at $BIN"; return
   fi
   command -v go >/dev/null || die "go is not installed; it is needed to build FerretDB"
@@ -44,7 +44,9 @@ install() {
   say "building (first build takes about a minute)"
   (cd "$src" && go build -o "$BIN" ./cmd/ferretdb) || die "go build of FerretDB failed"
   rm -rf "$src"
-  "$BIN" --version | head -1 >&2
+  # Not `| head -1`: under pipefail, head closing the pipe early can fail the step.
+  local version; version=$("$BIN" --version) || die "the built FerretDB does not run"
+  echo "${version%%$'\n'*}" >&2
 }
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
