@@ -76,6 +76,18 @@ async function takePending(ctx: Context, s: Services, pool: Pool, user: User): P
   return !!flow && flow.poolId === pool.id && flow.data.userId === user.id;
 }
 
+/** A hosted form's post: CSRF-checked, its authorize parameters valid; null when a page was already answered. */
+async function postedForm(ctx: Context, s: Services, pool: Pool): Promise<{ form: Form; req: ValidRequest; c: PageContext; username: string } | null> {
+  const form = (ctx.request.body ?? {}) as Form;
+  if (!checkCsrf(ctx, s)) {
+    refuseCsrf(ctx, pool);
+    return null;
+  }
+  const req = await requestOf(ctx, s, pool, form);
+  if (!req) return null;
+  return { form, req, c: pageContext(ctx, s, pool, req.params), username: text(form, 'username').trim() };
+}
+
 function toConfirm(ctx: Context, c: PageContext, username: string): void {
   ctx.status = 303;
   ctx.redirect(linkTo(c, '/confirmUser', { username }));
@@ -97,12 +109,9 @@ export async function loginGet(ctx: Context, s: Services, pool: Pool): Promise<v
 }
 
 export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
-  const req = await requestOf(ctx, s, pool, form);
-  if (!req) return;
-  const username = text(form, 'username').trim();
-  const c = pageContext(ctx, s, pool, req.params);
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c, username } = posted;
   try {
     const user = await s.accounts.signIn(pool, username, text(form, 'password'), { clientId: req.client.clientId, ip: ctx.ip });
     await finishSignIn(ctx, s, pool, req, user);
@@ -126,14 +135,11 @@ export async function signUpGet(ctx: Context, s: Services, pool: Pool): Promise<
 }
 
 export async function signUpPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
-  const req = await requestOf(ctx, s, pool, form);
-  if (!req) return;
-  const c = pageContext(ctx, s, pool, req.params);
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c, username } = posted;
   if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly)
     return show(ctx, 403, errorPage(pool.settings.PoolName, 'Sign-up is not open for this app. Ask your administrator for an account.'));
-  const username = text(form, 'username').trim();
   const attributes: Record<string, string> = {};
   for (const a of signUpAttributes(pool)) if (text(form, a.name).trim()) attributes[a.name] = text(form, a.name).trim();
   try {
@@ -154,12 +160,9 @@ export async function confirmGet(ctx: Context, s: Services, pool: Pool): Promise
 }
 
 export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
-  const req = await requestOf(ctx, s, pool, form);
-  if (!req) return;
-  const c = pageContext(ctx, s, pool, req.params);
-  const username = text(form, 'username').trim();
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c, username } = posted;
   try {
     if (form.resend === '1') {
       await s.accounts.resendConfirmationCode(pool, username);
@@ -181,12 +184,9 @@ export async function forgotGet(ctx: Context, s: Services, pool: Pool): Promise<
 }
 
 export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
-  const req = await requestOf(ctx, s, pool, form);
-  if (!req) return;
-  const c = pageContext(ctx, s, pool, req.params);
-  const username = text(form, 'username').trim();
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c, username } = posted;
   try {
     await s.accounts.forgotPassword(pool, username);
     // The same answer whether or not the account exists.
@@ -205,12 +205,9 @@ export async function resetGet(ctx: Context, s: Services, pool: Pool): Promise<v
 }
 
 export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
-  const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) return refuseCsrf(ctx, pool);
-  const req = await requestOf(ctx, s, pool, form);
-  if (!req) return;
-  const c = pageContext(ctx, s, pool, req.params);
-  const username = text(form, 'username').trim();
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c, username } = posted;
   try {
     await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'));
     ctx.status = 303;
