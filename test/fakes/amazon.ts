@@ -1,8 +1,10 @@
 // A stand-in for Login with Amazon on 127.0.0.1, speaking the real protocol: /ap/oa (auto-approving),
 // /auth/o2/token (single-use codes, PKCE when a challenge was sent), /auth/o2/tokeninfo and /user/profile.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { startFakeServer, type FakeRequest, type ParsedRequest } from './http.js';
+
+export type { FakeRequest } from './http.js';
 
 export type AmazonBehaviour =
   | 'normal'
@@ -19,14 +21,6 @@ export interface AmazonProfile {
   name?: string;
   email?: string;
   postal_code?: string;
-}
-
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  form: Record<string, string>;
-  headers: IncomingHttpHeaders;
 }
 
 export interface AmazonFake {
@@ -62,24 +56,14 @@ export async function startAmazonFake(opts: { slowMs?: number } = {}): Promise<A
   const clients = new Map<string, string>(); // client id → secret
   const codes = new Map<string, Grant>();
   const tokens = new Map<string, Grant & { iat: number }>();
-  const requests: FakeRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let user: AmazonProfile = DEFAULT_AMAZON_USER;
   let behaviour: AmazonBehaviour = 'normal';
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => send(res, 500, { error: 'ServerError', error_description: err.message }));
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(await body(req))) : {};
-    const query = Object.fromEntries(url.searchParams);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query, form, headers: req.headers });
+  async function handle(req: IncomingMessage, res: ServerResponse, { url, query, form }: ParsedRequest): Promise<void> {
     if (url.pathname === '/ap/oa') return authorize(query, res);
 
     if (behaviour === 'down') return void req.socket.destroy();
-    if (behaviour === 'slow') await new Promise<void>((r) => timers.add(setTimeout(r, slowMs)));
+    if (behaviour === 'slow') await server.sleep(slowMs);
     if (url.pathname === '/auth/o2/token' && req.method === 'POST') return token(form, req.headers, res);
     if (url.pathname === '/auth/o2/tokeninfo') return tokenInfo(query.access_token ?? String(req.headers['x-amz-access-token'] ?? ''), res);
     if (url.pathname === '/user/profile') return profile(query.access_token ?? req.headers.authorization?.replace(/^Bearer /i, '') ?? '', res);
@@ -141,8 +125,12 @@ export async function startAmazonFake(opts: { slowMs?: number } = {}): Promise<A
     send(res, 200, out);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startFakeServer({
+    form: 'post',
+    handle,
+    onError: (res, err) => send(res, 500, { error: 'ServerError', error_description: err.message }),
+  });
+  const { url, requests } = server;
 
   return {
     url,
@@ -166,11 +154,7 @@ export async function startAmazonFake(opts: { slowMs?: number } = {}): Promise<A
     setBehaviour(b) {
       behaviour = b;
     },
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
 
@@ -180,10 +164,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function text(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
   res.writeHead(status, { 'content-type': `${type};charset=UTF-8` }).end(body);
-}
-
-async function body(req: IncomingMessage): Promise<string> {
-  let s = '';
-  for await (const chunk of req) s += chunk;
-  return s;
 }

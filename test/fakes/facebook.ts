@@ -2,8 +2,10 @@
 // dialog (auto-approving), the code-for-token exchange, /debug_token and /me, with Graph's error
 // shapes, single-use codes and appsecret_proof enforced on every Graph call.
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { startFakeServer, type FakeRequest, type ParsedRequest } from './http.js';
+
+export type { FakeRequest } from './http.js';
 
 export type FacebookBehaviour =
   | 'normal'
@@ -21,14 +23,6 @@ export type FacebookBehaviour =
 export interface FacebookProfile {
   id: string;
   [field: string]: unknown;
-}
-
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  form: Record<string, string>;
-  headers: IncomingHttpHeaders;
 }
 
 export interface FacebookFake {
@@ -72,26 +66,16 @@ export async function startFacebookFake(opts: { apiVersion?: string; slowMs?: nu
   const apps = new Map<string, string>(); // client id → secret
   const codes = new Map<string, Grant>();
   const tokens = new Map<string, Token>();
-  const requests: FakeRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let user: FacebookProfile = DEFAULT_FACEBOOK_USER;
   let behaviour: FacebookBehaviour = 'normal';
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => send(res, 500, { error: { message: err.message, type: 'FakeError', code: 1 } }));
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(await body(req))) : {};
-    const query = Object.fromEntries(url.searchParams);
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query, form, headers: req.headers });
+  async function handle(req: IncomingMessage, res: ServerResponse, { url, query, form }: ParsedRequest): Promise<void> {
     const route = ROUTE.exec(url.pathname)?.[2];
     if (!route) return send(res, 404, graphError('Unknown path components', 'OAuthException', 2500));
     if (route === 'dialog/oauth') return dialog(query, res);
 
     if (behaviour === 'down') return void req.socket.destroy();
-    if (behaviour === 'slow') await new Promise<void>((r) => timers.add(setTimeout(r, slowMs)));
+    if (behaviour === 'slow') await server.sleep(slowMs);
     if (route === 'oauth/access_token') return accessToken({ ...query, ...form }, res);
     if (route === 'debug_token') return debugToken(query, res);
     return me(query, req.headers, res);
@@ -168,8 +152,12 @@ export async function startFacebookFake(opts: { apiVersion?: string; slowMs?: nu
     send(res, 200, profile);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startFakeServer({
+    form: 'post',
+    handle,
+    onError: (res, err) => send(res, 500, { error: { message: err.message, type: 'FakeError', code: 1 } }),
+  });
+  const { url, requests } = server;
 
   return {
     url,
@@ -195,11 +183,7 @@ export async function startFacebookFake(opts: { apiVersion?: string; slowMs?: nu
     setBehaviour(b) {
       behaviour = b;
     },
-    async close() {
-      for (const t of timers) clearTimeout(t);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
 
@@ -213,10 +197,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function text(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
   res.writeHead(status, { 'content-type': `${type}; charset=UTF-8` }).end(body);
-}
-
-async function body(req: IncomingMessage): Promise<string> {
-  let s = '';
-  for await (const chunk of req) s += chunk;
-  return s;
 }

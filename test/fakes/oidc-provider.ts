@@ -5,10 +5,12 @@
 // (which requires the ES256 client-secret JWT) and /auth/keys, and posts the `user` field on a user's
 // first authorization only. Misbehaviour on demand, one at a time, for the refusal tests.
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { ExternalIdentity, FlowState, ProviderAdapter } from '../../providers/provider.js';
+import { startFakeServer, type FakeRequest, type ParsedRequest } from './http.js';
+
+export type { FakeRequest } from './http.js';
 
 export type OidcBehaviour =
   | 'normal'
@@ -31,14 +33,6 @@ export type OidcBehaviour =
   | 'token-500' // /token answers 500
   | 'slow' // server-to-server endpoints answer after slowMs (/authorize stays fast)
   | 'down'; // server-to-server endpoints drop the connection
-
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  form: Record<string, string>;
-  headers: IncomingHttpHeaders;
-}
 
 export interface OidcFakeOptions {
   /** Path of the issuer under the origin (e.g. '/realms/test'); default ''. */
@@ -125,33 +119,28 @@ export async function startOidcFake(o: OidcFakeOptions = {}): Promise<OidcFake> 
   const grants = new Map<string, Grant>();
   const accessTokens = new Map<string, FakeUser>();
   const authorizedSubs = new Set<string>();
-  const requests: FakeRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
+  const server = await startFakeServer({
+    form: 'urlencoded',
+    handle,
+    onError: (res, err) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
-    });
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, requests } = server;
   const issuer = o.issuer ?? url + issuerPath;
   const paths = apple
     ? { authorize: '/auth/authorize', token: '/auth/token', jwks: '/auth/keys', userinfo: undefined }
     : { authorize: `${issuerPath}/authorize`, token: `${issuerPath}/token`, jwks: `${issuerPath}/jwks`, userinfo: `${issuerPath}/userinfo` };
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const u = new URL(req.url ?? '/', url);
-    const body = await readBody(req);
-    const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(body)) : {};
-    requests.push({ method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), form, headers: req.headers });
+  async function handle(req: IncomingMessage, res: ServerResponse, { url: u, form }: ParsedRequest) {
     const send = (status: number, json: unknown, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(json));
 
     if (u.pathname === paths.authorize) return authorize(u.searchParams, res);
     // Everything else is server to server: this is where slowness and outages bite.
     if (behaviour === 'down') return void req.socket.destroy();
-    if (behaviour === 'slow') await new Promise<void>((r) => timers.add(setTimeout(r, slowMs)));
+    if (behaviour === 'slow') await server.sleep(slowMs);
 
     if (u.pathname === `${issuerPath}/.well-known/openid-configuration`) {
       return send(200, {
@@ -300,11 +289,7 @@ export async function startOidcFake(o: OidcFakeOptions = {}): Promise<OidcFake> 
         ? { client_id: clientId, team_id: apple.teamId, key_id: apple.keyId, private_key: apple.privateKeyPem, authorize_url: url + paths.authorize, token_url: url + paths.token, oidc_issuer: issuer }
         : { client_id: clientId, oidc_issuer: issuer, authorize_scopes: 'openid email profile', ...(clientSecret === null ? {} : { client_secret: clientSecret }) },
     requests,
-    close: async () => {
-      for (const t of timers) clearTimeout(t);
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: server.close,
   };
 }
 
@@ -345,13 +330,6 @@ function makeAppleKey(a: { teamId?: string; keyId?: string }) {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: importSPKI(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'ES256'),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8').on('data', (c: string) => (data += c)).on('end', () => resolve(data)).on('error', reject);
-  });
 }
 
 const b64json = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -4,72 +4,34 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { appsecretProof, createFacebookAdapter } from '../../providers/facebook.js';
-import { ProviderError, type AdapterDeps, type ExternalIdentity, type FlowState, type ProviderAdapter } from '../../providers/provider.js';
+import { ProviderError, type AdapterDeps, type ExternalIdentity, type ProviderAdapter } from '../../providers/provider.js';
 import { DEFAULT_FACEBOOK_USER, startFacebookFake, type FacebookBehaviour, type FacebookFake } from '../fakes/facebook.js';
+import { authorize, newFlow, quickFetch, recordingFetch, REDIRECT, refusedWithout, resetFake, signInWith } from './support.js';
 
 const CLIENT_ID = '1234567890123456';
 const SECRET = 'fb-secret-' + randomBytes(12).toString('hex');
-const REDIRECT = 'https://auth.example.test/oauth2/idpresponse';
 
 let fake: FacebookFake;
 before(async () => {
   fake = await startFacebookFake();
 });
 after(() => fake.close());
-beforeEach(() => {
-  fake.setBehaviour('normal');
-  fake.setUser(DEFAULT_FACEBOOK_USER);
-  fake.requests.length = 0;
-});
+beforeEach(() => resetFake(fake, DEFAULT_FACEBOOK_USER));
 
 function adapter(extra: Record<string, string> = {}, deps: AdapterDeps = {}): ProviderAdapter {
   return createFacebookAdapter({ name: 'Facebook', type: 'Facebook', details: { ...fake.details(CLIENT_ID, SECRET), ...extra } }, deps);
 }
 
-function newFlow(): FlowState {
-  const r = (n: number) => randomBytes(n).toString('base64url');
-  return { state: r(16), nonce: r(16), codeVerifier: r(32), kept: {} };
-}
-
-/** begin, then what a browser does: GET the dialog and read where it sends us back. */
-async function authorize(a: ProviderAdapter, flow: FlowState): Promise<Record<string, string>> {
-  const { redirect, kept } = await a.begin({ redirectUri: REDIRECT, state: flow.state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
-  flow.kept = kept;
-  const res = await fetch(redirect, { redirect: 'manual' });
-  assert.equal(res.status, 302, await res.text());
-  const back = new URL(res.headers.get('location')!);
-  assert.equal(`${back.origin}${back.pathname}`, REDIRECT);
-  assert.equal(back.searchParams.get('state'), flow.state);
-  return Object.fromEntries(back.searchParams);
-}
-
 /** The whole flow; `then` is the behaviour switched on after the dialog, for the server-to-server leg. */
-async function signIn(a: ProviderAdapter, then?: FacebookBehaviour): Promise<ExternalIdentity> {
-  const flow = newFlow();
-  const params = await authorize(a, flow);
-  if (then) fake.setBehaviour(then);
-  return a.complete({ method: 'GET', params, redirectUri: REDIRECT }, flow);
+function signIn(a: ProviderAdapter, then?: FacebookBehaviour): Promise<ExternalIdentity> {
+  return signInWith(a, () => {
+    if (then) fake.setBehaviour(then);
+  });
 }
 
 /** Rejected with `kind`, and the message carries no secret, token or code. */
-async function refused(p: Promise<unknown>, kind: ProviderError['kind']): Promise<ProviderError> {
-  const err = await p.then(
-    () => assert.fail(`expected ProviderError(${kind})`),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof ProviderError, String(err));
-  assert.equal(err.kind, kind, err.message);
-  const sensitive = [SECRET, ...fake.requests.flatMap((r) => [r.query.code, r.query.access_token, r.query.input_token])].filter((s): s is string => !!s);
-  for (const s of sensitive) assert.ok(!err.message.includes(s), `message leaks a secret: ${err.message}`);
-  return err;
-}
-
-/** A fetch that gives up after `ms`, so "slow" tests do not wait the adapter's 10 s. */
-function quickFetch(ms: number): typeof fetch {
-  return (input, init) => {
-    const signals = [AbortSignal.timeout(ms), ...(init?.signal ? [init.signal] : [])];
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
-  };
+function refused(p: Promise<unknown>, kind: ProviderError['kind']): Promise<ProviderError> {
+  return refusedWithout(p, kind, () => [SECRET, ...fake.requests.flatMap((r) => [r.query.code, r.query.access_token, r.query.input_token])]);
 }
 
 describe('Facebook adapter: begin', () => {
@@ -83,12 +45,8 @@ describe('Facebook adapter: begin', () => {
   });
 
   it('defaults to the real endpoints for api_version, and exchanges the code by GET at graph.facebook.com', async () => {
-    const seen: { url: string; method: string }[] = [];
     // Records the call and fails it like a network error: nothing leaves the machine.
-    const recording: typeof fetch = async (input, init) => {
-      seen.push({ url: String(input), method: init?.method ?? 'GET' });
-      throw new TypeError('fetch failed');
-    };
+    const { fetch: recording, seen } = recordingFetch();
     const a = createFacebookAdapter({ name: 'Facebook', type: 'Facebook', details: { client_id: CLIENT_ID, client_secret: SECRET, api_version: 'v19.0' } }, { fetch: recording });
     const { redirect } = await a.begin({ redirectUri: REDIRECT, ...newFlow() });
     assert.ok(redirect.startsWith('https://www.facebook.com/v19.0/dialog/oauth?'), redirect);
