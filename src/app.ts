@@ -36,8 +36,9 @@ export function buildApp(s: Services): Koa {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  // Small bodies only: a form or a token request is a few kilobytes; a huge password never reaches argon2.
-  app.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '64kb', jsonLimit: '256kb', extendTypes: { json: ['application/x-amz-json-1.1'] } }));
+  // Small bodies only: a form or a token request is a few kilobytes (a SAML response a few hundred at
+  // most); a huge password never reaches argon2.
+  app.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '320kb', jsonLimit: '256kb', extendTypes: { json: ['application/x-amz-json-1.1'] } }));
   for (const router of [health, oauthRouter(s), uiRouter(s)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -12,6 +12,8 @@ import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { Accounts } from './native/accounts.js';
+import { IdpMetadataSource } from './saml/idp-metadata.js';
+import { SpKeys } from './saml/sp-keys.js';
 import type { Services } from './services.js';
 import { KeyRing } from './tokens/keys.js';
 import { RefreshTokens } from './tokens/refresh.js';
@@ -20,6 +22,24 @@ import { loadSettings, publicUrlFor, SettingsError, type Settings } from './sett
 
 const PURGE_EVERY_MS = 10 * 60_000;
 const DRAIN_MS = 10_000;
+
+/**
+ * SAML metadata is validated when registered: a bad MetadataFile stops the start naming the field; a
+ * MetadataURL that cannot be fetched now is logged (the last good copy, if any, keeps serving).
+ */
+async function checkSamlMetadata(settings: Settings, source: IdpMetadataSource, log: Logger): Promise<void> {
+  for (const [i, pool] of settings.pools.entries())
+    for (const [j, idp] of pool.providers.entries()) {
+      if (idp.ProviderType !== 'SAML') continue;
+      const field = `pools[${i}].IdentityProviders[${j}].ProviderDetails.${idp.ProviderDetails.MetadataFile ? 'MetadataFile' : 'MetadataURL'}`;
+      try {
+        await source.validateRegistration(idp.ProviderDetails);
+      } catch (err) {
+        if (idp.ProviderDetails.MetadataFile || !/could not be fetched/.test((err as Error).message)) throw new ConfigConflict(`${field}: ${(err as Error).message}`);
+        log.warn({ field, err: (err as Error).message }, 'SAML metadata not reachable now; sign-ins with this provider wait for it');
+      }
+    }
+}
 
 export interface Running {
   url: string;
@@ -39,7 +59,9 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   const store = await openStore({ dataDir: settings.DATA_DIR, mongodbUri: settings.MONGODB_URI, log, signal: aborter.signal });
   process.off('SIGTERM', abortOnSignal).off('SIGINT', abortOnSignal);
 
+  const samlMetadata = new IdpMetadataSource({ store, log, ...(options.adapterDeps?.fetch ? { fetch: options.adapterDeps.fetch } : {}) });
   try {
+    await checkSamlMetadata(settings, samlMetadata, log);
     const report = await applyDeclaredPools(store, settings.pools, sealer);
     log.info({ created: report.created, updated: report.updated, unchanged: report.unchanged }, 'configuration applied');
     if (report.undeclared.length) log.info({ undeclared: report.undeclared }, 'kept items the configuration does not declare');
@@ -65,6 +87,9 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
+    samlMetadata,
+    spKeys: new SpKeys(store, sealer),
+    issuerOf: (poolId) => `${url}/${poolId}`,
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
     accounts: new Accounts({ store, delivery, log }),

@@ -5,6 +5,8 @@ import type { Delivery } from './delivery/index.js';
 import type { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import type { Accounts } from './native/accounts.js';
+import type { IdpMetadataSource } from './saml/idp-metadata.js';
+import type { SpKeys } from './saml/sp-keys.js';
 import type { KeyRing } from './tokens/keys.js';
 import type { RefreshTokens } from './tokens/refresh.js';
 
@@ -21,6 +23,11 @@ export interface Services {
   sealer: Sealer;
   /** Provider adapters, cached per provider version. */
   adapters: AdapterCache;
+  /** SAML IdPs' metadata (fetched, validated, kept) and this broker's SP keys per pool. */
+  samlMetadata: IdpMetadataSource;
+  spKeys: SpKeys;
+  /** ISS of a pool. */
+  issuerOf(poolId: string): string;
   now(): number;
 }
 

@@ -167,6 +167,11 @@ export const providerSchema = z
       case 'SAML':
         if (!d.MetadataURL === !d.MetadataFile)
           ctx.addIssue({ code: 'custom', path: ['ProviderDetails'], message: 'needs exactly one of MetadataURL or MetadataFile' });
+        for (const flag of ['IDPSignout', 'IDPInit', 'EncryptedResponses', 'AllowSha1'])
+          if (d[flag] !== undefined && d[flag] !== 'true' && d[flag] !== 'false')
+            ctx.addIssue({ code: 'custom', path: ['ProviderDetails', flag], message: 'must be "true" or "false"' });
+        if (d.RequestSigningAlgorithm !== undefined && d.RequestSigningAlgorithm !== 'rsa-sha256')
+          ctx.addIssue({ code: 'custom', path: ['ProviderDetails', 'RequestSigningAlgorithm'], message: 'must be rsa-sha256' });
         break;
     }
     for (const k of ENDPOINT_KEYS) {
@@ -265,6 +270,11 @@ export const declaredPoolSchema = z
         if (name !== 'COGNITO' && !providerNames.has(name))
           ctx.addIssue({ code: 'custom', path: ['Clients', i, 'SupportedIdentityProviders', j], message: `${name} is not a provider of this pool` });
       });
+      // As Cognito: a client taking IdP-initiated SAML may offer nothing but SAML providers.
+      const supported = p.IdentityProviders.filter((idp) => c.SupportedIdentityProviders.includes(idp.ProviderName));
+      if (supported.some((idp) => idp.ProviderType === 'SAML' && idp.ProviderDetails.IDPInit === 'true')
+        && (c.SupportedIdentityProviders.includes('COGNITO') || supported.some((idp) => idp.ProviderType !== 'SAML')))
+        ctx.addIssue({ code: 'custom', path: ['Clients', i, 'SupportedIdentityProviders'], message: 'a client with an IdP-initiated SAML provider can only support SAML providers' });
     });
   })
   .transform(({ Clients, IdentityProviders, ...settings }) => ({ settings: settings as PoolSettings, clients: Clients, providers: IdentityProviders }));

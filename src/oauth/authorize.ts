@@ -10,6 +10,9 @@ import { pickParams, redirectWith, validateAuthorize } from './authorize-request
 import { redirectWithCode } from './codes.js';
 import { browserBinding, idpResponseUrl } from './idpresponse.js';
 import { beginFederation } from '../federation/flow.js';
+import { beginSaml } from '../federation/saml.js';
+import { SamlError } from '../saml/types.js';
+import { samlProviderFor } from './saml.js';
 import { ProviderError } from '../../providers/provider.js';
 
 export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -27,20 +30,24 @@ export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): 
   const req = v.request;
   const { params } = req;
   const supported = req.client.settings.SupportedIdentityProviders;
-  const providerName = params.identity_provider;
-  if (providerName !== undefined && providerName !== 'COGNITO') {
-    const provider = supported.includes(providerName) ? await s.store.pools.getProvider(pool.id, providerName) : null;
+  if ((params.identity_provider !== undefined && params.identity_provider !== 'COGNITO') || params.idp_identifier !== undefined) {
+    // By name, or by identifier (an email's domain routes to its company's IdP).
+    const named = params.identity_provider !== undefined && params.identity_provider !== 'COGNITO' ? params.identity_provider : undefined;
+    const found = await samlProviderFor(s, pool, { ...(named ? { identity_provider: named } : { idp_identifier: params.idp_identifier }) });
+    const provider = found && supported.includes(found.name) ? found : null;
     if (!provider)
-      return ctx.redirect(redirectWith(params.redirect_uri, { error: 'invalid_request', error_description: `${providerName} is not an identity provider of this client`, state: params.state }));
-    if (provider.settings.ProviderType === 'SAML')
-      return ctx.redirect(redirectWith(params.redirect_uri, { error: 'temporarily_unavailable', error_description: 'SAML sign-in is not available yet', state: params.state }));
+      return ctx.redirect(redirectWith(params.redirect_uri, { error: 'invalid_request', error_description: `${named ?? params.idp_identifier} is not an identity provider of this client`, state: params.state }));
+    const app = { params: { ...params } as Record<string, string>, scopes: req.scopes };
     try {
-      const app = { params: { ...params } as Record<string, string>, scopes: req.scopes };
-      return ctx.redirect(await beginFederation(s, provider, app, browserBinding(ctx, s, pool.id), idpResponseUrl(s, pool.id)));
+      const binding = browserBinding(ctx, s, pool.id);
+      return ctx.redirect(provider.settings.ProviderType === 'SAML'
+        ? await beginSaml(s, pool, provider, app, binding)
+        : await beginFederation(s, provider, app, binding, idpResponseUrl(s, pool.id)));
     } catch (err) {
-      if (!(err instanceof ProviderError)) throw err;
-      s.log.warn({ poolId: pool.id, provider: providerName, err: err.message }, 'federated sign-in could not start');
-      return ctx.redirect(redirectWith(params.redirect_uri, { error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error', error_description: `${providerName} is not available`, state: params.state }));
+      if (!(err instanceof ProviderError) && !(err instanceof SamlError)) throw err;
+      s.log.warn({ poolId: pool.id, provider: provider.name, err: err.message }, 'federated sign-in could not start');
+      const unavailable = (err instanceof ProviderError && err.kind === 'unavailable') || err instanceof SamlError;
+      return ctx.redirect(redirectWith(params.redirect_uri, { error: unavailable ? 'temporarily_unavailable' : 'server_error', error_description: `${provider.name} is not available`, state: params.state }));
     }
   }
   const prompts = params.prompt?.split(' ') ?? [];

@@ -17,7 +17,7 @@ import { startSession } from '../ui/session.js';
 import { redirectWith, type AuthorizeParams } from './authorize-request.js';
 import { redirectWithCode } from './codes.js';
 
-const BINDING_COOKIE = 'brk_fed';
+export const BINDING_COOKIE = 'brk_fed';
 const RESUME_MS = 2 * 60_000;
 
 const idpResponsePath = (poolId: string) => `/${poolId}/oauth2/idpresponse`;
@@ -27,7 +27,8 @@ export const idpResponseUrl = (s: Services, poolId: string) => `${s.publicUrl}${
 export function browserBinding(ctx: Context, s: Services, poolId: string): string {
   let value = readCookie(ctx, BINDING_COOKIE);
   if (!value || value.length !== 43) value = randomBytes(32).toString('base64url');
-  setCookie(ctx, BINDING_COOKIE, value, { path: idpResponsePath(poolId), sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: FLOW_MS });
+  // Scoped to the pool: both ISS/oauth2/idpresponse and ISS/saml2/idpresponse read it.
+  setCookie(ctx, BINDING_COOKIE, value, { path: `/${poolId}`, sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: FLOW_MS });
   return sha256(value);
 }
 

@@ -8,6 +8,7 @@ import { issuerOf, secureCookies, type Services } from '../services.js';
 import { authorizeEndpoint } from './authorize.js';
 import { discoveryDocument } from './discovery.js';
 import { idpResponseEndpoint } from './idpresponse.js';
+import { acsEndpoint, sloEndpoint, spMetadataEndpoint } from './saml.js';
 import { logoutEndpoint } from './logout.js';
 import { revokeEndpoint } from './revoke.js';
 import { tokenEndpoint } from './token.js';
@@ -35,6 +36,10 @@ export function oauthRouter(s: Services): Router {
   r.post('/oauth2/revoke', cors, (ctx) => revokeEndpoint(ctx, s, poolOf(ctx)));
   r.get('/oauth2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => idpResponseEndpoint(ctx, s, poolOf(ctx)));
   r.post('/oauth2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => idpResponseEndpoint(ctx, s, poolOf(ctx)));
+  r.get('/saml2/metadata', (ctx) => spMetadataEndpoint(ctx, s, poolOf(ctx)));
+  r.post('/saml2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => acsEndpoint(ctx, s, poolOf(ctx)));
+  r.get('/saml2/idpresponse', pageHeaders(secureCookies(s)), (ctx) => acsEndpoint(ctx, s, poolOf(ctx)));
+  r.get('/saml2/logout', pageHeaders(secureCookies(s)), (ctx) => sloEndpoint(ctx, s, poolOf(ctx)));
   r.get('/logout', pageHeaders(secureCookies(s)), (ctx) => logoutEndpoint(ctx, s, poolOf(ctx)));
   return r;
 }

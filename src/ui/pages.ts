@@ -47,9 +47,18 @@ export function providerButtonText(name: string, type: string): string {
   }
 }
 
-export function loginPage(c: PageContext, username = '', providers: { name: string; type: string }[] = [], native = true): string {
+/** Company sign-in by email: the domain picks the SAML IdP (a GET to authorize with idp_identifier). */
+function workEmailForm(c: PageContext): Html {
+  const { idp_identifier: _ignored, identity_provider: _too, ...params } = c.params;
+  return html`<form method="get" action="${c.basePath}/oauth2/authorize">${hidden(params)}
+<label for="f-idp">Work email</label><input id="f-idp" name="idp_identifier" type="email" autocomplete="email" required>
+<button type="submit" class="alt">Sign in with your company</button></form>`;
+}
+
+export function loginPage(c: PageContext, username = '', providers: { name: string; type: string; identifiers?: boolean }[] = [], native = true): string {
   const emailish = usernameIsEmail(c.pool);
-  const buttons = providers.map((p) => html`<p><a class="idp" href="${c.basePath}/oauth2/authorize${query({ ...c.params, identity_provider: p.name })}">${providerButtonText(p.name, p.type)}</a></p>`);
+  const sso = providers.some((p) => p.type === 'SAML' && p.identifiers);
+  const buttons = html`${providers.filter((p) => !(p.type === 'SAML' && p.identifiers)).map((p) => html`<p><a class="idp" href="${c.basePath}/oauth2/authorize${query({ ...c.params, identity_provider: p.name })}">${providerButtonText(p.name, p.type)}</a></p>`)}${sso ? workEmailForm(c) : ''}`;
   if (!native)
     return page({ title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice, body: html`${buttons}` });
   return page({

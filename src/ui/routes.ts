@@ -94,10 +94,10 @@ function toConfirm(ctx: Context, c: PageContext, username: string): void {
 }
 
 /** The client's identity providers that exist, for the sign-in buttons. */
-async function providersOf(s: Services, pool: Pool, req: ValidRequest): Promise<{ name: string; type: string }[]> {
+async function providersOf(s: Services, pool: Pool, req: ValidRequest): Promise<{ name: string; type: string; identifiers: boolean }[]> {
   const names = req.client.settings.SupportedIdentityProviders.filter((n) => n !== 'COGNITO');
   const found = await Promise.all(names.map((n) => s.store.pools.getProvider(pool.id, n)));
-  return found.filter((p) => p !== null).map((p) => ({ name: p.name, type: p.settings.ProviderType }));
+  return found.filter((p) => p !== null).map((p) => ({ name: p.name, type: p.settings.ProviderType, identifiers: p.settings.IdpIdentifiers.length > 0 }));
 }
 
 export async function loginGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
