@@ -1,5 +1,6 @@
 // Operator commands on the broker's store (the same settings as `npm start`):
 //   npm run admin -- rotate-keys <poolId>                                   new token signing keys now
+//   npm run admin -- rotate-saml-keys <poolId>                              new SAML signing and encryption keys
 //   npm run admin -- link-provider <poolId> <provider> <subject> <username>  AdminLinkProviderForUser
 //   npm run admin -- preview-mapping <poolId> <provider> <subject>           what the mapping makes of the
 //                                                                           claims that identity last sent
@@ -8,17 +9,19 @@ import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import { loadSettings, SettingsError } from './settings.js';
 import { KeyRing } from './tokens/keys.js';
+import { SpKeys } from './saml/sp-keys.js';
 import { mapAttributes } from './federation/mapping.js';
 import { linkProviderForUser } from './federation/users.js';
 
 const USAGE = `usage: npm run admin -- rotate-keys <poolId>
+       npm run admin -- rotate-saml-keys <poolId>
        npm run admin -- link-provider <poolId> <providerName> <providerSubject> <username>
        npm run admin -- preview-mapping <poolId> <providerName> <providerSubject>
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, poolId, ...rest] = argv;
-  const arity: Record<string, number> = { 'rotate-keys': 0, 'link-provider': 3, 'preview-mapping': 2 };
+  const arity: Record<string, number> = { 'rotate-keys': 0, 'rotate-saml-keys': 0, 'link-provider': 3, 'preview-mapping': 2 };
   if (!command || !(command in arity) || !poolId || rest.length !== arity[command]) {
     process.stderr.write(USAGE);
     return 2;
@@ -36,6 +39,11 @@ async function main(argv: string[]): Promise<number> {
       await ring.rotate(poolId, Date.now());
       const keys = await ring.jwks(poolId, Date.now());
       process.stdout.write(`rotated the signing keys of ${poolId}; the JWKS now lists ${keys.keys.length} keys (running brokers switch within 30 s)\n`);
+      return 0;
+    }
+    if (command === 'rotate-saml-keys') {
+      await new SpKeys(store, new Sealer(settings.BROKER_KEY_SECRET)).rotate(poolId, Date.now());
+      process.stdout.write(`rotated the SAML keys of ${poolId}: give IdPs the new metadata (ISS/saml2/metadata); the previous encryption certificate keeps working for 30 days; running brokers switch within 30 s\n`);
       return 0;
     }
     const [providerName, subject, username] = rest as [string, string, string];

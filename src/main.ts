@@ -107,8 +107,15 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
       (pools) => pools.length && log.info({ pools }, 'token signing keys rotated'),
       (err) => log.warn({ err: (err as Error).message }, 'key rotation failed'),
     );
+  // SAML metadata from URLs is re-fetched once it is a day old (get() decides); looked at hourly.
+  const refreshMetadata = async () => {
+    for (const pool of await store.pools.listPools())
+      for (const p of await store.pools.listProviders(pool.id))
+        if (p.settings.ProviderType === 'SAML' && p.settings.ProviderDetails.MetadataURL)
+          await samlMetadata.get(p).catch((err) => log.warn({ poolId: pool.id, provider: p.name, err: (err as Error).message }, 'SAML metadata refresh failed'));
+  };
   await rotate();
-  const rotation = setInterval(rotate, 60 * 60_000);
+  const rotation = setInterval(() => void rotate().then(refreshMetadata), 60 * 60_000);
   rotation.unref();
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).then(

@@ -2,6 +2,8 @@
 // (by provider name and by email domain), IdP-initiated sign-in, encrypted assertions, single logout,
 // and every attack of SECURITY.md §1 fed through the ACS: a refusal with no session, no user, no code.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startSamlIdp, type SamlAttack, type SamlIdp } from '../fakes/saml-idp.js';
 import { pkce, tokenRequest } from '../oauth/helpers.js';
@@ -197,6 +199,17 @@ pools:
     assert.equal(offList.status, 400, 'RelayState must name a registered redirect URI');
     const corpUnsolicited = await post(new Browser(), corp.response({ spEntityId, acsUrl: acs, nameId: 'eve@corp.example' }), relay.replace('Portal', 'Corp'));
     assert.equal(corpUnsolicited.status, 400, 'IDPInit is off for Corp');
+  });
+
+  it('rotates the SAML keys on request, keeping the previous encryption certificate published', async () => {
+    const { MONGODB_URI: _mongo, ...env } = process.env;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'rotate-saml-keys', POOL],
+      { env: { ...env, DATA_DIR: broker.dataDir, BROKER_CONFIG: `${broker.dataDir}/broker.yaml`, BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789' } });
+    assert.match(stdout, /rotated the SAML keys of local_Saml1/);
+    // Running brokers pick the keys up within 30 s (their cache); the store has them now.
+    const published = (await broker.store.keys.listPublishedKeys(POOL, Date.now())).filter((k) => k.purpose === 'saml-encryption');
+    assert.equal(published.length, 2, 'the new and the previous encryption keys');
+    assert.equal(published.filter((k) => k.active).length, 1);
   });
 
   it('signs out through the IdP (SP-initiated SLO) and ends sessions on an IdP LogoutRequest', async () => {
