@@ -42,7 +42,7 @@ try {
     const relay = new URLSearchParams({ identity_provider: name, client_id: 'portal', redirect_uri: CB, response_type: 'code', scope: 'openid email' }).toString();
     // ~4 KB of XML: a filler attribute brings a typical response up to the size enterprise IdPs send.
     const bodies = Array.from({ length: RESPONSES }, (_, i) => {
-      const saml = idp.response({ spEntityId, acsUrl: acs, nameId: `user${i % 200}@corp.example`, attributes: { [EMAIL]: `user${i % 200}@corp.example`, profile: 'x'.repeat(700) }, ...(encryptFor ? { encryptFor } : {}) });
+      const saml = idp.response({ spEntityId, acsUrl: acs, nameId: `user${i % 200}@corp.example`, attributes: { [EMAIL]: `user${i % 200}@corp.example`, profile: 'x'.repeat(120) }, ...(encryptFor ? { encryptFor } : {}) });
       return new URLSearchParams({ SAMLResponse: saml, RelayState: relay }).toString();
     });
     const xmlBytes = Buffer.from(new URLSearchParams(bodies[0]!).get('SAMLResponse')!, 'base64').length;
