@@ -12,13 +12,12 @@ import { MappingError } from '../federation/mapping.js';
 import { readCookie, setCookie } from '../http/cookies.js';
 import { secureCookies, type Services } from '../services.js';
 import { errorPage } from '../ui/pages.js';
-import { html, page } from '../ui/html.js';
 import { startSession } from '../ui/session.js';
 import { redirectWith, type AuthorizeParams } from './authorize-request.js';
+import { continueAsGet, failurePage, resumedFields, show } from './callback-pages.js';
 import { redirectWithCode } from './codes.js';
 
 export const BINDING_COOKIE = 'brk_fed';
-const RESUME_MS = 2 * 60_000;
 
 const idpResponsePath = (poolId: string) => `/${poolId}/oauth2/idpresponse`;
 export const idpResponseUrl = (s: Services, poolId: string) => `${s.publicUrl}${idpResponsePath(poolId)}`;
@@ -39,20 +38,7 @@ function strings(source: unknown): Record<string, string> {
   return out;
 }
 
-function show(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.body = body;
-}
 
-/** A readable page for the user, with the way back to the app carrying an OAuth error. */
-function failurePage(ctx: Context, pool: Pool, status: number, app: AuthorizeParams, error: string, message: string): void {
-  const back = redirectWith(app.redirect_uri, { error, error_description: message, state: app.state });
-  show(ctx, status, page({
-    title: 'Sign-in did not work', poolName: pool.settings.PoolName, error: message,
-    body: html`<p><a href="${back}">Return to the app</a></p>`,
-  }));
-}
 
 export async function idpResponseEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   let params = strings(ctx.method === 'POST' ? ctx.request.body : ctx.query);
@@ -60,24 +46,19 @@ export async function idpResponseEndpoint(ctx: Context, s: Services, pool: Pool)
 
   // A provider's form_post (Apple) is a cross-site POST: the Lax binding cookie is not sent with it.
   // Keep the fields server-side and continue with a top-level GET, which carries the cookie.
-  if (ctx.method === 'POST' && !binding && params.state) {
-    const handle = randomBytes(32).toString('base64url');
-    const now = s.now();
-    await s.store.flows.saveFlow({ stateHash: sha256(`resume:${handle}`), poolId: pool.id, providerName: 'resume', browserHash: '-', data: { params }, createdAt: now, expiresAt: now + RESUME_MS });
-    ctx.status = 303;
-    return ctx.redirect(`${idpResponseUrl(s, pool.id)}?resume=${handle}`);
-  }
+  if (ctx.method === 'POST' && !binding && params.state) return continueAsGet(ctx, s, pool, params, idpResponseUrl(s, pool.id));
   let method: 'GET' | 'POST' = ctx.method === 'POST' ? 'POST' : 'GET';
   if (ctx.method === 'GET' && params.resume) {
-    const stashed = await s.store.flows.consumeFlow(sha256(`resume:${params.resume}`), s.now());
-    if (!stashed || stashed.poolId !== pool.id) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
-    params = stashed.data.params as Record<string, string>;
+    const stashed = await resumedFields(s, pool, params.resume);
+    if (!stashed) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
+    params = stashed;
     method = 'POST';
   }
 
   if (!params.state) return show(ctx, 400, errorPage(pool.settings.PoolName, 'The identity provider did not send back the sign-in state. Start again from the app.'));
   const flow = await s.store.flows.consumeFlow(sha256(params.state), s.now());
-  if (!flow || flow.poolId !== pool.id || flow.providerName === 'resume' || flow.providerName === 'COGNITO')
+  // Only OAuth/OIDC flows end here (SAML flows end at the ACS; the others are not flows of a provider).
+  if (!flow || flow.poolId !== pool.id || flow.providerName === 'resume' || flow.providerName === 'COGNITO' || (flow.data as { saml?: boolean }).saml)
     return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired or was already used. Start again from the app.'));
   if (!binding || sha256(binding) !== flow.browserHash)
     return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in was started in another browser. Start again from the app.'));

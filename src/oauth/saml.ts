@@ -1,6 +1,5 @@
 // The pool as a SAML Service Provider over HTTP: ISS/saml2/metadata, the Assertion Consumer Service
 // ISS/saml2/idpresponse (SP- and IdP-initiated), and single logout at ISS/saml2/logout.
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { DirectoryError } from '../directory/errors.js';
 import { sha256 } from '../directory/secrets.js';
@@ -13,21 +12,15 @@ import { logoutResponseUrl, readRedirectMessage, SamlUnknownKeyError } from '../
 import { spMetadataXml } from '../saml/sp-metadata.js';
 import { SamlError, type IdpMetadata } from '../saml/types.js';
 import { issuerOf, type Services } from '../services.js';
-import { html, page } from '../ui/html.js';
 import { errorPage } from '../ui/pages.js';
 import { startSession } from '../ui/session.js';
-import { pickParams, redirectWith, validateAuthorize, type AuthorizeParams, type ValidRequest } from './authorize-request.js';
+import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from './authorize-request.js';
 import { redirectWithCode } from './codes.js';
+import { continueAsGet, failurePage, resumedFields, show } from './callback-pages.js';
 import { BINDING_COOKIE } from './idpresponse.js';
 
-const RESUME_MS = 2 * 60_000;
 const MAX_RESPONSE_CHARS = 300_000;
 
-function show(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.body = body;
-}
 
 export async function spMetadataEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   ctx.type = 'application/samlmetadata+xml';
@@ -54,19 +47,14 @@ async function unsolicitedRequest(s: Services, pool: Pool, relayState: string): 
   return { req: v.request, provider };
 }
 
-function failurePage(ctx: Context, pool: Pool, status: number, app: AuthorizeParams | null, error: string, message: string): void {
-  const back = app ? redirectWith(app.redirect_uri, { error, error_description: message, state: app.state }) : null;
-  show(ctx, status, page({ title: 'Sign-in did not work', poolName: pool.settings.PoolName, error: message, body: back ? html`<p><a href="${back}">Return to the app</a></p>` : html`<p>Start again from the app.</p>` }));
-}
 
 /** POST (from the IdP) or GET ?resume= (our own continuation) of ISS/saml2/idpresponse. */
 export async function acsEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   let fields: Record<string, unknown> = ctx.method === 'POST' ? ((ctx.request.body ?? {}) as Record<string, unknown>) : {};
   if (ctx.method === 'GET') {
-    const handle = typeof ctx.query.resume === 'string' ? ctx.query.resume : '';
-    const stashed = handle ? await s.store.flows.consumeFlow(sha256(`resume:${handle}`), s.now()) : null;
-    if (!stashed || stashed.poolId !== pool.id) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
-    fields = stashed.data.fields as Record<string, unknown>;
+    const stashed = await resumedFields(s, pool, ctx.query.resume);
+    if (!stashed) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
+    fields = stashed;
   }
   const samlResponse = typeof fields.SAMLResponse === 'string' ? fields.SAMLResponse : '';
   const relayState = typeof fields.RelayState === 'string' ? fields.RelayState : '';
@@ -77,13 +65,8 @@ export async function acsEndpoint(ctx: Context, s: Services, pool: Pool): Promis
   let flow: PendingFlow | null = null;
   const binding = readCookie(ctx, BINDING_COOKIE);
   if (relayState && relayState.length <= 64) {
-    if (ctx.method === 'POST' && !binding) {
-      const handle = randomBytes(32).toString('base64url');
-      const now = s.now();
-      await s.store.flows.saveFlow({ stateHash: sha256(`resume:${handle}`), poolId: pool.id, providerName: 'resume', browserHash: '-', data: { fields: { SAMLResponse: samlResponse, RelayState: relayState } }, createdAt: now, expiresAt: now + RESUME_MS });
-      ctx.status = 303;
-      return ctx.redirect(`${issuerOf(s, pool.id)}/saml2/idpresponse?resume=${handle}`);
-    }
+    if (ctx.method === 'POST' && !binding)
+      return continueAsGet(ctx, s, pool, { SAMLResponse: samlResponse, RelayState: relayState }, `${issuerOf(s, pool.id)}/saml2/idpresponse`);
     flow = await s.store.flows.consumeFlow(sha256(relayState), s.now());
     if (flow && (flow.poolId !== pool.id || !(flow.data as { saml?: boolean }).saml)) flow = null;
     if (flow && (!binding || sha256(binding) !== flow.browserHash))
