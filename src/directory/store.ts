@@ -132,7 +132,9 @@ export interface TokenStore {
   findRefreshToken(hash: string, now: Millis): Promise<{ token: RefreshToken; family: RefreshFamily } | null>;
   /**
    * Exchanges a token for its successor atomically. Presenting an already-rotated token revokes the
-   * whole family (`reused`), unless it was rotated no more than `graceMs` ago.
+   * whole family (`reused`), unless it was rotated no more than `graceMs` ago; such a retry may bring
+   * the same successor again (idempotent), so retries never make a second live token. A successor
+   * never outlives its family.
    */
   rotateRefreshToken(oldHash: string, next: Omit<RefreshToken, 'familyId' | 'rotatedAt'>, now: Millis, graceMs?: Millis): Promise<RotateResult>;
   getRefreshFamily(id: string): Promise<RefreshFamily | null>;

@@ -1,6 +1,6 @@
 // Opaque refresh tokens: 32 random bytes, stored only as SHA-256 hashes. One family per
 // authentication (id = origin_jti), bound to its client, with rotation and reuse detection.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { sha256 } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
 import type { Millis, RefreshFamily } from '../directory/types.js';
@@ -43,8 +43,26 @@ const invalid = () => new RefreshError('invalid', 'Invalid Refresh Token');
 const wrongClient = () => new RefreshError('wrong_client', 'Refresh Token was issued to another client');
 const belongsTo = (f: RefreshFamily, clientId: string, poolId?: string) => f.clientId === clientId && (poolId === undefined || f.poolId === poolId);
 
+/** Broker-wide key that derives a token's successor; made once and kept in the store. */
+const SUCCESSOR_KEY = 'refresh-successor-key';
+
 export class RefreshTokens {
+  private successorKey: Promise<string> | undefined;
+
   constructor(private readonly store: Store) {}
+
+  /**
+   * A rotated token's successor is derived from it (HMAC under a broker key), not drawn at random:
+   * retries within the grace period get the very same successor, so there is only ever one live
+   * branch, and the successor is never stored in clear.
+   */
+  private async successorOf(token: string): Promise<string> {
+    this.successorKey ??= this.store.meta.putIfAbsent(SUCCESSOR_KEY, randomBytes(32).toString('base64url')).catch((err) => {
+      this.successorKey = undefined;
+      throw err;
+    });
+    return createHmac('sha256', await this.successorKey).update(`successor:${token}`).digest('base64url');
+  }
 
   /** Starts a family with its first token; returns the token (shown once, never stored). */
   async issue(o: IssueOptions): Promise<string> {
@@ -75,7 +93,7 @@ export class RefreshTokens {
       if (!found) throw invalid();
       return { family: found.family };
     }
-    const next = newToken();
+    const next = await this.successorOf(token);
     // The successor lives no longer than its family (the store clamps to the family's expiry too, and
     // a token of an expired family is dead anyway).
     const expiresAt = found?.family.expiresAt ?? Number.MAX_SAFE_INTEGER;

@@ -433,6 +433,15 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal((await store.tokens.rotateRefreshToken('g1', token('g4'), t + 11_000, 10_000)).status, 'reused');
       });
 
+      it('takes the same successor again within the grace period, leaving one live token', async () => {
+        await store.tokens.createRefreshFamily(family('f-same'), token('s1'));
+        const t = Date.now();
+        assert.equal((await store.tokens.rotateRefreshToken('s1', token('s2'), t, 10_000)).status, 'rotated');
+        const { ok } = await race(peers, 6, (s) => s.tokens.rotateRefreshToken('s1', token('s2'), t + 1_000, 10_000));
+        assert.ok(ok.every((r) => r.status === 'rotated'));
+        assert.ok(await store.tokens.findRefreshToken('s2', t + 1_000));
+      });
+
       it('lets one of 20 concurrent rotations of a token win; the rest count as reuse', async () => {
         await store.tokens.createRefreshFamily(family('f-race'), token('race-1'));
         const { ok } = await race(peers, 20, (s, i) => s.tokens.rotateRefreshToken('race-1', token(`race-next-${i}`), Date.now()));

@@ -92,13 +92,17 @@ describe('RefreshTokens', () => {
     assert.equal(await isFamilyActive(f.store, originJti, T0 + 4), false);
   });
 
-  it('lets a rotated token be retried within the grace period, and not after', async () => {
+  it('lets a rotated token be retried within the grace period, with the same answer, and not after', async () => {
     const { token, originJti } = await issue();
     const grace = { ...rotate, graceMs: 10_000 };
     const first = await refresh.use(token, { ...grace, now: T0 });
-    const retry = await refresh.use(token, { ...grace, now: T0 + 10_000 });
-    assert.ok(retry.token && retry.token !== first.token);
-    assert.equal(retry.family.id, originJti);
+    const retries = await Promise.all(Array.from({ length: 5 }, () => refresh.use(token, { ...grace, now: T0 + 10_000 })));
+    // Every retry gets the same successor (SECURITY.md §2.4: never two live branches).
+    for (const retry of retries) {
+      assert.equal(retry.token, first.token);
+      assert.equal(retry.family.id, originJti);
+    }
+    assert.ok(first.token && first.token !== token);
     await fails(refresh.use(token, { ...grace, now: T0 + 10_001 }), 'reused');
   });
 

@@ -3,7 +3,7 @@
 import type { TokenStore } from '../store.js';
 import type { AuthCode, RefreshFamily, RefreshToken } from '../types.js';
 import { claim, claimedAt } from './atomic.js';
-import { guarded } from './errors.js';
+import { guarded, isDuplicateKey } from './errors.js';
 import type { AuthCodeDoc, FamilyDoc, Models, RefreshTokenDoc } from './models.js';
 
 const REUSE_REASON = 'refresh token reuse';
@@ -86,9 +86,14 @@ export function mongoTokens(m: Models): TokenStore {
         const revoked = await m.Family.findById(family._id).lean<FamilyDoc>();
         return { status: 'reused', family: toFamily(revoked ?? { ...family, revokedAt: now, revokedReason: REUSE_REASON }) };
       }
-      await m.RefreshToken.create({
-        hash: next.hash, familyId: family._id, createdAt: next.createdAt, expiresAt: Math.min(next.expiresAt, family.expiresAt), rotatedAt: null,
-      });
+      try {
+        await m.RefreshToken.create({
+          hash: next.hash, familyId: family._id, createdAt: next.createdAt, expiresAt: Math.min(next.expiresAt, family.expiresAt), rotatedAt: null,
+        });
+      } catch (err) {
+        // A retry within the grace period may bring the same successor again: one live branch, not two.
+        if (!isDuplicateKey(err)) throw err;
+      }
       return { status: 'rotated', family: toFamily(family) };
     },
 

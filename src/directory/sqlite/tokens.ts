@@ -76,7 +76,8 @@ export class SqliteTokens implements TokenStore {
         return { status: 'reused', family: toFamily({ ...family, revoked_at: now, revoked_reason: 'refresh token reuse' }) };
       }
       if (token.rotated_at === null) this.db.prepare('UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?').run(now, oldHash);
-      this.db.prepare('INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      // A retry within the grace period may bring the same successor again: one live branch, not two.
+      this.db.prepare('INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING')
         .run(next.hash, family.id, next.createdAt, Math.min(next.expiresAt, family.expires_at));
       return { status: 'rotated', family: toFamily(family) };
     });
