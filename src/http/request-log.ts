@@ -11,7 +11,9 @@ export function requestLog(log: Logger): Middleware {
     const incoming = ctx.get('x-request-id');
     const id = SANE_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
-    ctx.state.log = log.child({ reqId: id });
+    // Made only when something logs for this request: most requests log just their one line.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
     ctx.set('X-Request-Id', id);
     const start = process.hrtime.bigint();
     try {
