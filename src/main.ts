@@ -115,7 +115,7 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
           await samlMetadata.get(p).catch((err) => log.warn({ poolId: pool.id, provider: p.name, err: (err as Error).message }, 'SAML metadata refresh failed'));
   };
   await rotate();
-  const rotation = setInterval(() => void rotate().then(refreshMetadata), 60 * 60_000);
+  const rotation = setInterval(() => void rotate().then(refreshMetadata).catch((err) => log.warn({ err: (err as Error).message }, 'hourly maintenance failed')), 60 * 60_000);
   rotation.unref();
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).then(

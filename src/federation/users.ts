@@ -42,7 +42,12 @@ async function link(store: Store, pool: Pool, provider: IdentityProvider, identi
   return linked;
 }
 
-async function findByVerifiedEmail(store: Store, pool: Pool, identity: ExternalIdentity): Promise<User | null> {
+/** Providers whose `email_verified` we have verified ourselves (in a signed ID token), not just received. */
+const VOUCHING_PROVIDERS = new Set(['Google', 'SignInWithApple', 'OIDC']);
+
+async function findByVerifiedEmail(store: Store, pool: Pool, provider: IdentityProvider, identity: ExternalIdentity): Promise<User | null> {
+  // A SAML attribute or a Graph field called email_verified is only a value the other side chose.
+  if (!VOUCHING_PROVIDERS.has(provider.settings.ProviderType)) return null;
   const email = identity.claims.email;
   const verified = identity.claims.email_verified === true || identity.claims.email_verified === 'true';
   if (!pool.settings.LinkByVerifiedEmail || typeof email !== 'string' || !verified) return null;
@@ -60,16 +65,22 @@ export async function signInFederated(store: Store, pool: Pool, provider: Identi
   let user = linked ? await store.users.getUser(pool.id, linked.userId) : null;
 
   if (!user) {
-    user = await findByVerifiedEmail(store, pool, identity);
+    user = await findByVerifiedEmail(store, pool, provider, identity);
     if (!user) {
       const username = federatedUsername(provider.name, identity.subject);
       try {
         user = await store.users.createUser({ poolId: pool.id, username, status: 'EXTERNAL_PROVIDER', attributes });
       } catch (err) {
-        // A concurrent first sign-in created it: that user is this identity's user.
+        // A concurrent first sign-in created it: that user is this identity's user. Only a federated
+        // user, though: a native account that took the name (e.g. signed up as `Google_<sub>`) is
+        // someone else, and must never receive this identity.
         if (!(err instanceof UsernameExists)) throw err;
         user = await store.users.findUserByUsername(pool.id, username);
         if (!user) throw err;
+        const linked = await store.identities.listIdentities(pool.id, user.id);
+        const mine = linked.some((i) => i.providerName === provider.name && i.subject === identity.subject);
+        if (user.status !== 'EXTERNAL_PROVIDER' || (linked.length > 0 && !mine))
+          throw new UsernameExists(`The user name ${username} belongs to another account.`);
       }
     }
     linked = await link(store, pool, provider, identity, user);

@@ -58,6 +58,10 @@ export class Accounts {
     const s = pool.settings;
     if (s.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool.');
     checkUsernameShape(i.username);
+    // `<Provider>_…` is how federated users are named: a native account must not squat on one.
+    const providers = await this.store.pools.listProviders(pool.id);
+    if (providers.some((p) => i.username.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
+      throw new InvalidParameter('Username cannot start with the name of an identity provider of this pool.');
     const attributes = checkSignUpAttributes(s, i.attributes);
     const kind = usernameAttributeOf(s, i.username);
     let username = i.username;

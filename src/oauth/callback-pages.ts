@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { sha256 } from '../directory/secrets.js';
-import type { Pool } from '../directory/types.js';
+import type { PendingFlow, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { html, page } from '../ui/html.js';
 import { redirectWith, type AuthorizeParams } from './authorize-request.js';
@@ -18,22 +18,25 @@ export function show(ctx: Context, status: number, body: string): void {
 
 /**
  * A provider's form post (Apple, SAML IdPs) is cross-site: the SameSite=Lax cookie that binds the flow
- * to this browser is not sent with it. Keep the posted fields server-side for two minutes and continue
- * with a top-level GET to `callbackUrl?resume=…`, which carries the cookie.
+ * to this browser is not sent with it. The caller takes the flow (single use) and the posted fields;
+ * both are kept server-side for two minutes and the browser continues with a top-level GET to
+ * `callbackUrl?resume=…`, which carries the cookie. Nothing is kept for a post that names no flow.
  */
-export async function continueAsGet(ctx: Context, s: Services, pool: Pool, fields: Record<string, string>, callbackUrl: string): Promise<void> {
+export async function continueAsGet(ctx: Context, s: Services, pool: Pool, fields: Record<string, string>, flow: PendingFlow, callbackUrl: string): Promise<void> {
   const handle = randomBytes(32).toString('base64url');
   const now = s.now();
-  await s.store.flows.saveFlow({ stateHash: sha256(`resume:${handle}`), poolId: pool.id, providerName: 'resume', browserHash: '-', data: { fields }, createdAt: now, expiresAt: now + STASH_MS });
+  await s.store.flows.saveFlow({ stateHash: sha256(`resume:${handle}`), poolId: pool.id, providerName: 'resume', browserHash: '-', data: { fields, flow }, createdAt: now, expiresAt: Math.min(now + STASH_MS, flow.expiresAt) });
   ctx.status = 303;
   ctx.redirect(`${callbackUrl}?resume=${handle}`);
 }
 
-/** The fields a `continueAsGet` kept (once), or null when expired, used or of another pool. */
-export async function resumedFields(s: Services, pool: Pool, handle: unknown): Promise<Record<string, string> | null> {
+/** What a `continueAsGet` kept (once), or null when expired, used or of another pool. */
+export async function resumed(s: Services, pool: Pool, handle: unknown): Promise<{ fields: Record<string, string>; flow: PendingFlow } | null> {
   if (typeof handle !== 'string' || !handle) return null;
   const stashed = await s.store.flows.consumeFlow(sha256(`resume:${handle}`), s.now());
-  return stashed && stashed.poolId === pool.id ? (stashed.data.fields as Record<string, string>) : null;
+  if (!stashed || stashed.poolId !== pool.id) return null;
+  const { fields, flow } = stashed.data as { fields: Record<string, string>; flow: PendingFlow };
+  return { fields, flow };
 }
 
 /** A readable page for the user, with the way back to the app carrying an OAuth error (when the app is known). */

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { ProviderError } from '../../providers/provider.js';
 import { DirectoryError } from '../directory/errors.js';
 import { sha256 } from '../directory/secrets.js';
-import type { Pool } from '../directory/types.js';
+import type { PendingFlow, Pool } from '../directory/types.js';
 import { completeFederation, FLOW_MS, type AppRequest } from '../federation/flow.js';
 import { MappingError } from '../federation/mapping.js';
 import { readCookie, setCookie } from '../http/cookies.js';
@@ -14,7 +14,7 @@ import { secureCookies, type Services } from '../services.js';
 import { errorPage } from '../ui/pages.js';
 import { startSession } from '../ui/session.js';
 import { redirectWith, type AuthorizeParams } from './authorize-request.js';
-import { continueAsGet, failurePage, resumedFields, show } from './callback-pages.js';
+import { continueAsGet, failurePage, resumed, show } from './callback-pages.js';
 import { redirectWithCode } from './codes.js';
 
 export const BINDING_COOKIE = 'brk_fed';
@@ -40,26 +40,43 @@ function strings(source: unknown): Record<string, string> {
 
 
 
+/** The callback fields worth keeping across a continuation, each of bounded size. */
+function callbackFields(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['state', 'code', 'error', 'error_description', 'error_reason', 'error_code', 'iss', 'user', 'id_token'])
+    if (params[k] !== undefined) out[k] = params[k].slice(0, 16_384);
+  return out;
+}
+
 export async function idpResponseEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   let params = strings(ctx.method === 'POST' ? ctx.request.body : ctx.query);
   const binding = readCookie(ctx, BINDING_COOKIE);
 
-  // A provider's form_post (Apple) is a cross-site POST: the Lax binding cookie is not sent with it.
-  // Keep the fields server-side and continue with a top-level GET, which carries the cookie.
-  if (ctx.method === 'POST' && !binding && params.state) return continueAsGet(ctx, s, pool, params, idpResponseUrl(s, pool.id));
+  // Only OAuth/OIDC flows end here (SAML flows end at the ACS; the others are not flows of a provider).
+  const takeFlow = async (state: string) => {
+    const f = await s.store.flows.consumeFlow(sha256(state), s.now());
+    return f && f.poolId === pool.id && f.providerName !== 'resume' && f.providerName !== 'COGNITO' && !(f.data as { saml?: boolean }).saml ? f : null;
+  };
+  const expired = () => show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired or was already used. Start again from the app.'));
+
+  let flow: PendingFlow | null = null;
   let method: 'GET' | 'POST' = ctx.method === 'POST' ? 'POST' : 'GET';
+  if (ctx.method === 'POST' && !binding && params.state) {
+    // A provider's form_post (Apple) is a cross-site POST without our Lax cookie: continue as a GET.
+    flow = await takeFlow(params.state);
+    if (!flow) return expired();
+    return continueAsGet(ctx, s, pool, callbackFields(params), flow, idpResponseUrl(s, pool.id));
+  }
   if (ctx.method === 'GET' && params.resume) {
-    const stashed = await resumedFields(s, pool, params.resume);
-    if (!stashed) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
-    params = stashed;
+    const r = await resumed(s, pool, params.resume);
+    if (!r) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
+    ({ fields: params, flow } = r);
     method = 'POST';
   }
 
   if (!params.state) return show(ctx, 400, errorPage(pool.settings.PoolName, 'The identity provider did not send back the sign-in state. Start again from the app.'));
-  const flow = await s.store.flows.consumeFlow(sha256(params.state), s.now());
-  // Only OAuth/OIDC flows end here (SAML flows end at the ACS; the others are not flows of a provider).
-  if (!flow || flow.poolId !== pool.id || flow.providerName === 'resume' || flow.providerName === 'COGNITO' || (flow.data as { saml?: boolean }).saml)
-    return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired or was already used. Start again from the app.'));
+  flow ??= await takeFlow(params.state);
+  if (!flow) return expired();
   if (!binding || sha256(binding) !== flow.browserHash)
     return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in was started in another browser. Start again from the app.'));
 

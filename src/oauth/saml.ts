@@ -16,7 +16,7 @@ import { errorPage } from '../ui/pages.js';
 import { startSession } from '../ui/session.js';
 import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from './authorize-request.js';
 import { redirectWithCode } from './codes.js';
-import { continueAsGet, failurePage, resumedFields, show } from './callback-pages.js';
+import { continueAsGet, failurePage, resumed, show } from './callback-pages.js';
 import { BINDING_COOKIE } from './idpresponse.js';
 
 const MAX_RESPONSE_CHARS = 300_000;
@@ -51,27 +51,27 @@ async function unsolicitedRequest(s: Services, pool: Pool, relayState: string): 
 /** POST (from the IdP) or GET ?resume= (our own continuation) of ISS/saml2/idpresponse. */
 export async function acsEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   let fields: Record<string, unknown> = ctx.method === 'POST' ? ((ctx.request.body ?? {}) as Record<string, unknown>) : {};
+  let flow: PendingFlow | null = null;
   if (ctx.method === 'GET') {
-    const stashed = await resumedFields(s, pool, ctx.query.resume);
-    if (!stashed) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
-    fields = stashed;
+    const r = await resumed(s, pool, ctx.query.resume);
+    if (!r) return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in has expired. Start again from the app.'));
+    ({ fields, flow } = r);
   }
   const samlResponse = typeof fields.SAMLResponse === 'string' ? fields.SAMLResponse : '';
   const relayState = typeof fields.RelayState === 'string' ? fields.RelayState : '';
   if (!samlResponse || samlResponse.length > MAX_RESPONSE_CHARS) return show(ctx, 400, errorPage(pool.settings.PoolName, 'The identity provider sent no usable SAML response.'));
 
-  // SP-initiated: RelayState names our flow. The IdP's post is cross-site, so the Lax cookie that binds
-  // the flow to this browser is missing: keep the fields server-side and continue with a top-level GET.
-  let flow: PendingFlow | null = null;
+  // SP-initiated: RelayState names our flow (taken once). The IdP's post is cross-site, so the Lax
+  // cookie that binds the flow to this browser is missing: continue with a top-level GET.
   const binding = readCookie(ctx, BINDING_COOKIE);
-  if (relayState && relayState.length <= 64) {
-    if (ctx.method === 'POST' && !binding)
-      return continueAsGet(ctx, s, pool, { SAMLResponse: samlResponse, RelayState: relayState }, `${issuerOf(s, pool.id)}/saml2/idpresponse`);
+  if (!flow && relayState && relayState.length <= 64) {
     flow = await s.store.flows.consumeFlow(sha256(relayState), s.now());
     if (flow && (flow.poolId !== pool.id || !(flow.data as { saml?: boolean }).saml)) flow = null;
-    if (flow && (!binding || sha256(binding) !== flow.browserHash))
-      return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in was started in another browser. Start again from the app.'));
+    if (flow && ctx.method === 'POST' && !binding)
+      return continueAsGet(ctx, s, pool, { SAMLResponse: samlResponse, RelayState: relayState }, flow, `${issuerOf(s, pool.id)}/saml2/idpresponse`);
   }
+  if (flow && (!binding || sha256(binding) !== flow.browserHash))
+    return show(ctx, 400, errorPage(pool.settings.PoolName, 'This sign-in was started in another browser. Start again from the app.'));
 
   let req: ValidRequest;
   let provider: IdentityProvider | null;

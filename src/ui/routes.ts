@@ -114,6 +114,10 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
   const { form, req, c, username } = posted;
   try {
     const user = await s.accounts.signIn(pool, username, text(form, 'password'), { clientId: req.client.clientId, ip: ctx.ip });
+    // A temporary password is no way in: the hosted pages have no new-password step yet, so send the
+    // user to set one through the reset flow rather than letting the temporary one become permanent.
+    if (user.status === 'FORCE_CHANGE_PASSWORD')
+      return show(ctx, 400, loginPage({ ...c, error: 'You need to choose a new password. Use “Forgot your password?” to set one.' }, username, await providersOf(s, pool, req)));
     await finishSignIn(ctx, s, pool, req, user);
   } catch (err) {
     if (err instanceof DirectoryError && err.code === 'UserNotConfirmedException') {

@@ -123,7 +123,8 @@ pools:
     const fay = await idToken(POOL, await roundTrip(new Browser(), POOL, 'Corp'));
     assert.notEqual(fay.sub, other.sub);
 
-    // A pool that has not opted in never links by email.
+    // Providers that cannot vouch for an email (SAML, Facebook, Amazon) never link by it: see the
+    // SAML test. A pool that has not opted in never links by email.
     await broker.store.users.createUser({ poolId: STRICT, username: 'gus', status: 'CONFIRMED', attributes: { email: 'gus@example.com', email_verified: 'true' } });
     corp.setUser({ sub: 'corp-gus', email: 'gus@example.com', email_verified: true });
     assert.equal((await idToken(STRICT, await roundTrip(new Browser(), STRICT, 'Corp')))['cognito:username'], 'Corp_corp-gus');

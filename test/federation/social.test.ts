@@ -181,6 +181,22 @@ pools:
     assert.equal(preview.attributes.picture, (DEFAULT_FACEBOOK_USER.picture as { data: { url: string } }).data.url);
   });
 
+  it('never hands a federated identity to a native account that took its user name', async () => {
+    // Sign-up refuses names shaped like a federated user's…
+    const pool = (await broker.store.pools.getPool(POOL))!;
+    const { Accounts } = await import('../../src/native/accounts.js');
+    const accounts = new Accounts({ store: broker.store, delivery: { queue: async () => {} } as never, log: (await import('pino')).pino({ level: 'silent' }) });
+    await assert.rejects(accounts.signUp(pool, { clientId: 'app', username: 'facebook_424242', password: 'a-long-password-here', attributes: {} }), /identity provider/);
+    // …and one that exists anyway (made before the provider was added) is not taken over.
+    const squatter = await broker.store.users.createUser({ poolId: POOL, username: 'Facebook_424242', status: 'CONFIRMED', passwordHash: 'x' });
+    facebook.setBehaviour('normal');
+    facebook.setUser({ ...DEFAULT_FACEBOOK_USER, id: '424242' });
+    const { callback } = await roundTrip(new Browser(), 'Facebook');
+    assert.equal(callback.status, 400);
+    assert.equal(callback.location, undefined, 'no code');
+    assert.deepEqual(await broker.store.identities.listIdentities(POOL, squatter.id), []);
+  });
+
   it('offers a button per provider on the hosted page, in its usual wording', async () => {
     const page = await new Browser().get(`${broker.issuer(POOL)}/login?${new URLSearchParams({ response_type: 'code', client_id: 'app', redirect_uri: CB, code_challenge: challenge, code_challenge_method: 'S256' })}`);
     assert.match(page.body, /Continue with Facebook/);

@@ -67,16 +67,17 @@ export function mongoFlows(m: Models): FlowStore {
         const d = await m.OneTimeCode.findOne({ poolId, userId, purpose }).lean<OneTimeCodeDoc>();
         if (!d) return 'none';
         if (d.expiresAt <= now) return 'expired';
-        // Wrong tries are claims `otc:<code id>:<n>` taken in order 1, 2, …: the n-th claim is the n-th try.
+        // Every try takes the next claim `otc:<code id>:<n>` BEFORE the code is compared, so parallel
+        // guesses cannot outrun the limit: at most maxAttempts tries are ever compared.
         const attemptId = (n: number) => `otc:${d._id.toString()}:${n}`;
-        if (await claimedAt(m, attemptId(maxAttempts)) !== null) return 'too_many_attempts';
+        let slot = 0;
+        for (let n = 1; n <= maxAttempts && slot === 0; n++) if (await claim(m, attemptId(n), now, d.expiresAt)) slot = n;
+        if (slot === 0) return (await m.OneTimeCode.exists({ _id: d._id })) ? 'too_many_attempts' : 'none';
         if (d.codeHash === codeHash) {
           if ((await m.OneTimeCode.deleteOne({ _id: d._id })).deletedCount === 1) return 'ok';
           continue; // consumed or replaced concurrently: look again
         }
-        for (let n = 1; n <= maxAttempts; n++)
-          if (await claim(m, attemptId(n), now, d.expiresAt)) return n >= maxAttempts ? 'too_many_attempts' : 'mismatch';
-        return 'too_many_attempts';
+        return slot >= maxAttempts ? 'too_many_attempts' : 'mismatch';
       }
       return 'none';
     },
