@@ -11,9 +11,7 @@ export function requestLog(log: Logger): Middleware {
     const incoming = ctx.get('x-request-id');
     const id = SANE_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
-    // Made only when something logs for this request: most requests log just their one line.
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
+    ctx.state.log = log.child({ reqId: id });
     ctx.set('X-Request-Id', id);
     const start = process.hrtime.bigint();
     try {
