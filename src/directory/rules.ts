@@ -3,7 +3,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import { InvalidParameter } from './errors.js';
 import type { LockoutPolicy, UserPatch } from './store.js';
-import type { AliasKind, Attributes, Millis, SearchableAttribute, SignInFailure, User, UserFilter } from './types.js';
+import type { AliasKind, Attributes, Millis, NewUser, SearchableAttribute, SignInFailure, User, UserFilter } from './types.js';
+import { randomUUID } from 'node:crypto';
 import { SEARCHABLE_ATTRIBUTES } from './types.js';
 
 /** Time-ordered ids: listing by id lists in creation order. */
@@ -134,5 +135,15 @@ export function applyUserPatch(current: User, patch: UserPatch): User {
     passwordHash: patch.passwordHash !== undefined ? patch.passwordHash : current.passwordHash,
     attributes,
     updatedAt: Math.max(Date.now(), current.updatedAt),
+  };
+}
+
+/** The record a new user starts as (ids made here unless given, counters at zero). */
+export function newUserRecord(input: NewUser, now: Millis): User {
+  return {
+    id: input.id ?? newId(), poolId: input.poolId, sub: input.sub ?? randomUUID(), username: input.username,
+    status: input.status, enabled: input.enabled ?? true, attributes: { ...(input.attributes ?? {}) },
+    passwordHash: input.passwordHash ?? null, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null,
+    createdAt: now, updatedAt: now,
   };
 }

@@ -1,10 +1,9 @@
 // Users and their aliases in MongoDB. Each user document carries its ListUsers search entries; aliases
 // live in their own collection, unique per (pool, kind, key) and per (pool, user, kind). Without
 // multi-document transactions, createUser undoes its own inserts when a unique index refuses one.
-import { randomUUID } from 'node:crypto';
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, decodePageToken, encodePageToken, filterEntry, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, newUserRecord, decodePageToken, encodePageToken, filterEntry, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
 import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type LockoutPolicy, type UserStore } from '../store.js';
@@ -46,12 +45,7 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
       checkAttributeNames(input.attributes);
       const caseSensitive = await caseOf(input.poolId);
       const now = Date.now();
-      const user: User = {
-        id: input.id ?? newId(), poolId: input.poolId, sub: input.sub ?? randomUUID(), username: input.username,
-        status: input.status, enabled: input.enabled ?? true, attributes: { ...(input.attributes ?? {}) },
-        passwordHash: input.passwordHash ?? null, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null,
-        createdAt: now, updatedAt: now,
-      };
+      const user = newUserRecord(input, now);
       const doc: UserDoc = {
         _id: user.id, poolId: user.poolId, sub: user.sub, username: user.username,
         usernameKey: usernameKey(user.username, caseSensitive), status: user.status, enabled: user.enabled,

@@ -1,14 +1,13 @@
 // Users, their aliases and the ListUsers search index, in SQLite.
 import { AliasExists, NotFound, UsernameExists } from '../errors.js';
 import {
-  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, decodePageToken, encodePageToken, filterEntry, newId, pageLimit,
+  aliasKey, applyUserPatch, checkAttributeNames, countSignInAttempt, newUserRecord, decodePageToken, encodePageToken, filterEntry, pageLimit,
   searchEntries, usernameKey,
 } from '../rules.js';
 import { COGNITO_LOCKOUT, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type LockoutPolicy, type UserPatch, type UserStore } from '../store.js';
 import type { AliasKind, Millis, NewUser, Page, SignInAttempt, SignInFailure, User, UserFilter } from '../types.js';
 import { json, uniqueViolation, type Db } from './db.js';
 import type { PoolCase } from './pools.js';
-import { randomUUID } from 'node:crypto';
 
 interface UserRow {
   id: string; pool_id: string; sub: string; username: string; username_key: string; status: string; enabled: number;
@@ -36,12 +35,7 @@ export class SqliteUsers implements UserStore {
     checkAttributeNames(input.attributes);
     const caseSensitive = this.caseOf(input.poolId);
     const now = Date.now();
-    const user: User = {
-      id: input.id ?? newId(), poolId: input.poolId, sub: input.sub ?? randomUUID(), username: input.username,
-      status: input.status, enabled: input.enabled ?? true, attributes: { ...(input.attributes ?? {}) },
-      passwordHash: input.passwordHash ?? null, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null,
-      createdAt: now, updatedAt: now,
-    };
+    const user = newUserRecord(input, now);
     const create = this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO users (id, pool_id, sub, username, username_key, status, enabled, attributes, password_hash,
