@@ -4,15 +4,13 @@
 import '../../src/saml/reflect-metadata.js';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, sign, webcrypto } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { poolSchema, providerSchema } from '../../src/directory/schema.js';
 import { Sealer } from '../../src/directory/secrets.js';
-import { openSqliteStore } from '../../src/directory/sqlite/index.js';
+import { tempSqlite } from '../support/temp-sqlite.js';
 import type { Store } from '../../src/directory/store.js';
 import type { IdentityProvider, Pool } from '../../src/directory/types.js';
 
@@ -38,14 +36,8 @@ export interface Fixture {
 }
 
 export async function openFixture(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'broker-saml-'));
-  const file = join(dir, 'broker.sqlite');
-  const opened: Store[] = [];
-  const open = () => {
-    const s = openSqliteStore({ file });
-    opened.push(s);
-    return s;
-  };
+  const db = tempSqlite('saml');
+  const open = db.open;
   const store = open();
   const addPool = (id: string, settings: Record<string, unknown> = {}) =>
     store.pools.putPool({ id, settings: poolSchema.parse({ Id: id, PoolName: id, ...settings }) });
@@ -57,8 +49,7 @@ export async function openFixture(): Promise<Fixture> {
     saml: (name, details) =>
       store.pools.putProvider({ poolId: POOL, name, settings: providerSchema.parse({ ProviderName: name, ProviderType: 'SAML', ProviderDetails: details }) }),
     async cleanup() {
-      for (const s of opened) await s.close();
-      rmSync(dir, { recursive: true, force: true });
+      await db.cleanup();
     },
   };
 }

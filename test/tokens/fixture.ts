@@ -1,10 +1,7 @@
 // A real SQLite store in a temporary directory, with a pool, app clients and a user to mint for.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { clientSchema, poolSchema } from '../../src/directory/schema.js';
 import { Sealer } from '../../src/directory/secrets.js';
-import { openSqliteStore } from '../../src/directory/sqlite/index.js';
+import { tempSqlite } from '../support/temp-sqlite.js';
 import type { Store } from '../../src/directory/store.js';
 import type { AppClient, Pool, User } from '../../src/directory/types.js';
 import { KeyRing } from '../../src/tokens/keys.js';
@@ -35,14 +32,8 @@ export async function putClient(store: Store, poolId: string, settings: Record<s
 }
 
 export async function openFixture(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'broker-tokens-'));
-  const file = join(dir, 'broker.sqlite');
-  const opened: Store[] = [];
-  const open = () => {
-    const s = openSqliteStore({ file });
-    opened.push(s);
-    return s;
-  };
+  const db = tempSqlite('tokens');
+  const open = db.open;
   const store = open();
   const sealer = new Sealer('test key secret');
   const pool = await store.pools.putPool({ id: POOL, settings: poolSchema.parse({ Id: POOL, PoolName: 'tokens' }) });
@@ -72,8 +63,7 @@ export async function openFixture(): Promise<Fixture> {
       authTime: 1_700_000_000, originJti: '0b7c7f3e-2d4e-4a55-9a53-2a0c2f8c4f11', nonce: 'n-0S6_WzA2Mj', ...extra,
     }),
     async cleanup() {
-      for (const s of opened) await s.close();
-      rmSync(dir, { recursive: true, force: true });
+      await db.cleanup();
     },
   };
 }
