@@ -6,7 +6,6 @@ import * as x509 from '@peculiar/x509';
 import { randomBytes, sign, webcrypto } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { poolSchema, providerSchema } from '../../src/directory/schema.js';
 import { Sealer } from '../../src/directory/secrets.js';
