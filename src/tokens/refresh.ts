@@ -15,19 +15,12 @@ export class RefreshError extends Error {
   }
 }
 
-export interface IssueOptions {
-  poolId: string;
-  clientId: string;
-  userId: string;
-  /** Becomes the family id: the `origin_jti` of every token descending from this authentication. */
-  originJti: string;
-  authTime: number;
-  scopes: string[];
-  codeHash: string | null;
+/** A new family: its fields as the store keeps them (`originJti` also becomes its id), plus timing. */
+export type IssueOptions = Pick<RefreshFamily, 'poolId' | 'clientId' | 'userId' | 'originJti' | 'authTime' | 'scopes' | 'codeHash'> & {
   /** The family's absolute lifetime: rotation never extends it. */
   lifetimeSec: number;
   now: Millis;
-}
+};
 
 export interface UseOptions {
   clientId: string;
