@@ -3,7 +3,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { InvalidParameter } from './errors.js';
 import type { LockoutPolicy, UserPatch } from './store.js';
-import type { AliasKind, Attributes, Millis, NewUser, SearchableAttribute, SignInFailure, User, UserFilter } from './types.js';
+import type { AliasKind, Attributes, Millis, NewUser, SearchableAttribute, SignInAttempt, SignInFailure, User, UserFilter } from './types.js';
 import { randomUUID } from 'node:crypto';
 import { SEARCHABLE_ATTRIBUTES } from './types.js';
 
@@ -122,6 +122,53 @@ export function lockoutFor(failures: number, now: Millis, policy: LockoutPolicy)
   if (failures < policy.lockAfter) return { failedSignIns: failures, lockedUntil: null };
   const ms = Math.min(2 ** (failures - policy.lockAfter) * 1000, policy.maxLockMs);
   return { failedSignIns: failures, lockedUntil: now + ms };
+}
+
+/**
+ * One record of the LimitStore, as both adapters keep it: an attempt counter (`count` failures, the last
+ * one `at`, locked `until`) or a take-window (`count` taken, started `at`, ending `until`). It matters
+ * only before `expiresAt`: past it, the record behaves exactly as no record, so purgeExpired drops it.
+ */
+export interface LimitRecord {
+  count: number;
+  at: Millis | null;
+  until: Millis | null;
+  expiresAt: Millis;
+}
+
+/** Attempt counters and take-windows never share a record, even for the same caller's key. */
+export const limitRecordKey = (kind: 'attempts' | 'window', key: string): string => `${kind}:${key}`;
+
+/**
+ * LimitStore.beginAttempt's arithmetic (countSignInAttempt, refusing while locked). `next` is what to
+ * write, or null when nothing changes.
+ */
+export function countLimitAttempt(cur: LimitRecord | null, now: Millis, policy: LockoutPolicy): { attempt: SignInAttempt; next: LimitRecord | null } {
+  const counters: SignInCounters = cur
+    ? { failedSignIns: cur.count, lastFailedSignInAt: cur.at, lockedUntil: cur.until }
+    : { failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null };
+  const { allowed, next } = countSignInAttempt(counters, now, policy, true);
+  const attempt = { allowed, failedSignIns: next.failedSignIns, lockedUntil: next.lockedUntil };
+  if (!allowed) return { attempt, next: null };
+  // Kept while locked, and while the count can still go on (it restarts once now - at > resetAfterMs).
+  const expiresAt = Math.max(next.lockedUntil ?? 0, now + policy.resetAfterMs + 1);
+  return { attempt, next: { count: next.failedSignIns, at: now, until: next.lockedUntil, expiresAt } };
+}
+
+/**
+ * LimitStore.take's arithmetic: a fixed window that starts at the first take after the last one ended.
+ * `next` is what to write, or null for a refused take (which does not count).
+ */
+export function takeFromWindow(cur: LimitRecord | null, limit: number, windowMs: Millis, now: Millis): {
+  result: { allowed: boolean; count: number; resetAt: Millis };
+  next: LimitRecord | null;
+} {
+  if (!Number.isFinite(windowMs) || windowMs <= 0) throw new InvalidParameter('windowMs must be a positive number of milliseconds');
+  const live = cur !== null && cur.until !== null && cur.until > now;
+  const window = live ? { count: cur.count, at: cur.at ?? now, until: cur.until! } : { count: 0, at: now, until: now + windowMs };
+  if (window.count >= limit) return { result: { allowed: false, count: window.count, resetAt: window.until }, next: null };
+  const count = window.count + 1;
+  return { result: { allowed: true, count, resetAt: window.until }, next: { count, at: window.at, until: window.until, expiresAt: window.until } };
 }
 
 /** The user a patch makes of `current`: attributes merged, then the deleted ones dropped. */

@@ -83,6 +83,32 @@ export interface LockoutPolicy {
 }
 export const COGNITO_LOCKOUT: LockoutPolicy = { lockAfter: 5, maxLockMs: 15 * 60_000, resetAfterMs: 15 * 60_000 };
 
+/**
+ * Counters and locks keyed by any string (a sign-in name as typed, a source address, a pool), so limits
+ * hold whether or not a user exists. Atomic in the database: parallel callers never outrun a limit.
+ * Attempt counters and take-windows are kept apart: the same key may be used for both. Keys are stored
+ * as given (callers bound their length and, if they wish, normalise or hash them).
+ */
+export interface LimitStore {
+  /**
+   * Like users.beginSignInAttempt, for a key: counts the attempt as a failure before the check (the
+   * caller resets on success), refused without counting while the key is locked. Same arithmetic:
+   * rules.countSignInAttempt with the policy (default COGNITO_LOCKOUT).
+   */
+  beginAttempt(key: string, now: Millis, policy?: LockoutPolicy): Promise<SignInAttempt>;
+  /** Forgets the key's failures and lock. */
+  resetAttempts(key: string): Promise<void>;
+  /**
+   * Takes one unit from a fixed window of `windowMs` (the window starts at the first take after the
+   * previous one ended): allowed while fewer than `limit` were taken in it, and then the take counts;
+   * refused ones do not count. `count` is the number taken in the window (after this take), `resetAt`
+   * when the window ends.
+   */
+  take(key: string, limit: number, windowMs: Millis, now: Millis): Promise<{ allowed: boolean; count: number; resetAt: Millis }>;
+  /** Ends the key's take-window: the next take starts a new one (e.g. a new code restarts its tries). */
+  resetWindow(key: string): Promise<void>;
+}
+
 /** Provider identities linked to users; (pool, provider, subject) is unique. */
 export interface IdentityStore {
   /** IdentityAlreadyLinked when that identity belongs to a user already. */
@@ -200,9 +226,13 @@ export interface Store {
   readonly outbox: OutboxStore;
   readonly audit: AuditStore;
   readonly meta: MetaStore;
+  readonly limits: LimitStore;
   /** Resolves when the database answers; StoreUnavailable otherwise. */
   ping(): Promise<void>;
-  /** Removes expired codes, flows, sessions, refresh tokens and replay records (families a day later); returns how many. */
+  /**
+   * Removes expired codes, flows, sessions, refresh tokens, replay records (families a day later) and
+   * limit records that no longer matter (ended windows; attempts unlocked and quiet); returns how many.
+   */
   purgeExpired(now: Millis): Promise<number>;
   close(): Promise<void>;
 }

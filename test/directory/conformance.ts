@@ -549,6 +549,71 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
       });
     });
 
+    describe('limits', () => {
+      const t = 1_700_000_000_000;
+      const FIVE = { lockAfter: 5, maxLockMs: 15 * 60_000, resetAfterMs: 15 * 60_000 };
+
+      it('locks a key after five attempts, refuses while locked without counting, and restarts after a quiet period', async () => {
+        const k = 'name:Nobody@Example.com';
+        for (let i = 1; i <= 4; i++) assert.deepEqual(await store.limits.beginAttempt(k, t), { allowed: true, failedSignIns: i, lockedUntil: null });
+        assert.deepEqual(await store.limits.beginAttempt(k, t), { allowed: true, failedSignIns: 5, lockedUntil: t + 1000 });
+        for (let i = 0; i < 3; i++)
+          assert.deepEqual(await store.limits.beginAttempt(k, t + 999), { allowed: false, failedSignIns: 5, lockedUntil: t + 1000 }, 'refused, not counted');
+        assert.deepEqual(await store.limits.beginAttempt(k, t + 1000), { allowed: true, failedSignIns: 6, lockedUntil: t + 3000 });
+        // 15 minutes without failures (and no lock) start the count again.
+        assert.deepEqual(await store.limits.beginAttempt(k, t + 1000 + 15 * 60_000 + 1), { allowed: true, failedSignIns: 1, lockedUntil: null });
+        const other = { lockAfter: 2, maxLockMs: 60_000, resetAfterMs: 60_000 };
+        assert.equal((await store.limits.beginAttempt('policy-key', t, other)).lockedUntil, null);
+        assert.deepEqual(await store.limits.beginAttempt('policy-key', t, other), { allowed: true, failedSignIns: 2, lockedUntil: t + 1000 });
+      });
+
+      it('resets a key, and keeps keys (and attempts and windows of one key) apart', async () => {
+        for (let i = 0; i < 5; i++) await store.limits.beginAttempt('ip:10.0.0.1', t);
+        await store.limits.beginAttempt('ip:10.0.0.2', t);
+        assert.equal((await store.limits.beginAttempt('ip:10.0.0.1', t + 1)).allowed, false);
+        assert.equal((await store.limits.beginAttempt('IP:10.0.0.1', t + 1)).failedSignIns, 1, 'keys are compared exactly');
+        assert.deepEqual(await store.limits.take('ip:10.0.0.1', 1, 60_000, t), { allowed: true, count: 1, resetAt: t + 60_000 }, 'windows are not attempts');
+        await store.limits.resetAttempts('ip:10.0.0.1');
+        assert.deepEqual(await store.limits.beginAttempt('ip:10.0.0.1', t + 1), { allowed: true, failedSignIns: 1, lockedUntil: null });
+        assert.equal((await store.limits.beginAttempt('ip:10.0.0.2', t + 1)).failedSignIns, 2, 'another key keeps its count');
+        assert.equal((await store.limits.take('ip:10.0.0.1', 1, 60_000, t + 1)).allowed, false, 'resetAttempts leaves windows alone');
+        await store.limits.resetAttempts('never-seen');
+        await store.limits.resetWindow('ip:10.0.0.1');
+        assert.deepEqual(await store.limits.take('ip:10.0.0.1', 1, 60_000, t + 2), { allowed: true, count: 1, resetAt: t + 60_002 }, 'resetWindow starts a new window');
+        assert.equal((await store.limits.beginAttempt('ip:10.0.0.1', t + 2)).failedSignIns, 2, 'resetWindow leaves attempts alone');
+        await store.limits.resetWindow('never-seen');
+      });
+
+      it('allows `limit` takes in a window, refuses the rest without counting them, and starts a new window after windowMs', async () => {
+        for (let i = 1; i <= 3; i++) assert.deepEqual(await store.limits.take('pool:sms', 3, 60_000, t + i * 10 - 10), { allowed: true, count: i, resetAt: t + 60_000 });
+        assert.deepEqual(await store.limits.take('pool:sms', 3, 60_000, t + 30), { allowed: false, count: 3, resetAt: t + 60_000 });
+        assert.deepEqual(await store.limits.take('pool:sms', 3, 60_000, t + 59_999), { allowed: false, count: 3, resetAt: t + 60_000 });
+        assert.deepEqual(await store.limits.take('pool:email', 3, 60_000, t + 30), { allowed: true, count: 1, resetAt: t + 60_030 }, 'keys are independent');
+        // The next window starts at the first take after this one ended, not at its end.
+        assert.deepEqual(await store.limits.take('pool:sms', 3, 60_000, t + 90_000), { allowed: true, count: 1, resetAt: t + 150_000 });
+        assert.deepEqual(await store.limits.take('pool:sms', 3, 60_000, t + 90_001), { allowed: true, count: 2, resetAt: t + 150_000 });
+        assert.equal((await store.limits.take('pool:none', 0, 60_000, t)).allowed, false);
+      });
+
+      it('lets exactly five of 20 parallel takes through', async () => {
+        const { ok, errors } = await race(peers, 20, (s) => s.limits.take('race-take', 5, 60_000, t));
+        assert.deepEqual(errors, []);
+        const allowed = ok.filter((r) => r.allowed);
+        assert.deepEqual(allowed.map((r) => r.count).sort((a, b) => a - b), [1, 2, 3, 4, 5]);
+        assert.ok(ok.filter((r) => !r.allowed).every((r) => r.count === 5 && r.resetAt === t + 60_000), JSON.stringify(ok));
+        assert.deepEqual(await store.limits.take('race-take', 5, 60_000, t + 1), { allowed: false, count: 5, resetAt: t + 60_000 });
+      });
+
+      it('lets exactly five of 20 parallel attempts on a key through before the lock', async () => {
+        const { ok, errors } = await race(peers, 20, (s) => s.limits.beginAttempt('race-attempt', t, FIVE));
+        assert.deepEqual(errors, []);
+        const allowed = ok.filter((a) => a.allowed);
+        assert.deepEqual(allowed.map((a) => a.failedSignIns).sort((a, b) => a - b), [1, 2, 3, 4, 5]);
+        assert.ok(ok.filter((a) => !a.allowed).every((a) => a.failedSignIns === 5 && a.lockedUntil === t + 1000), JSON.stringify(ok));
+        assert.deepEqual(await store.limits.beginAttempt('race-attempt', t + 999, FIVE), { allowed: false, failedSignIns: 5, lockedUntil: t + 1000 }, 'refused attempts were not counted');
+      });
+    });
+
     describe('outbox, audit and meta', () => {
       it('queues messages and forgets the body once sent', async () => {
         const m = await store.outbox.enqueue({ poolId: P, channel: 'email', to: 'a@example.com', subject: 'Code', body: 'Your code is 123456' }, Date.now());
@@ -587,10 +652,36 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.ok(await store.flows.consumeFlow('p-live', now));
       });
 
+      it('purges limit records that no longer matter, and only those', async () => {
+        const now = Date.now();
+        await store.purgeExpired(now); // whatever else has expired by now
+        const min = 60_000;
+        await store.limits.beginAttempt('purge:quiet', now - 16 * min); // last failure past resetAfterMs, never locked
+        for (let i = 0; i < 5; i++) await store.limits.beginAttempt('purge:lock-ended', now - 16 * min); // locked for 1 s, long ago
+        await store.limits.take('purge:window-ended', 1, min, now - min); // ended exactly at `now`
+        await store.limits.beginAttempt('purge:recent', now - 14 * min);
+        await store.limits.beginAttempt('purge:boundary', now - 15 * min); // now - last = resetAfterMs: still counts
+        for (let i = 0; i < 5; i++) await store.limits.beginAttempt('purge:locked', now);
+        await store.limits.take('purge:window-live', 1, min, now - min + 1);
+        assert.equal(await store.purgeExpired(now), 3);
+        assert.equal(await store.purgeExpired(now), 0);
+        assert.equal((await store.limits.beginAttempt('purge:recent', now)).failedSignIns, 2);
+        assert.equal((await store.limits.beginAttempt('purge:boundary', now)).failedSignIns, 2);
+        assert.equal((await store.limits.beginAttempt('purge:locked', now)).allowed, false);
+        assert.equal((await store.limits.take('purge:window-live', 1, min, now)).allowed, false);
+        assert.equal((await store.limits.beginAttempt('purge:quiet', now)).failedSignIns, 1);
+      });
+
       it('keeps everything across closing and reopening', async () => {
         const u = await store.users.createUser(newUser('durable', { attributes: { email: 'durable@example.com' }, aliases: [{ kind: 'email', value: 'durable@example.com' }] }));
+        const now = Date.now();
+        for (let i = 0; i < 5; i++) await store.limits.beginAttempt('durable:name', now);
+        await store.limits.take('durable:window', 2, HOUR, now);
         store = await h.reopen();
         peers[0] = store;
+        assert.deepEqual(await store.limits.beginAttempt('durable:name', now), { allowed: false, failedSignIns: 5, lockedUntil: now + 1000 });
+        assert.deepEqual(await store.limits.take('durable:window', 2, HOUR, now), { allowed: true, count: 2, resetAt: now + HOUR });
+        assert.equal((await store.limits.take('durable:window', 2, HOUR, now)).allowed, false);
         assert.deepEqual(await store.users.getUser(P, u.id), u);
         assert.equal((await store.users.findUserByAlias(P, 'email', 'durable@example.com'))?.id, u.id);
         assert.equal((await store.pools.getPool(CS))?.settings.UsernameConfiguration.CaseSensitive, true);

@@ -8,6 +8,7 @@ import { mongoFlows } from './flows.js';
 import { mongoGroups } from './groups.js';
 import { mongoIdentities } from './identities.js';
 import { mongoKeys } from './keys.js';
+import { mongoLimits, purgeLimits } from './limits.js';
 import { createIndexes, defineModels, type Models } from './models.js';
 import { mongoPools } from './pools.js';
 import { mongoAudit, mongoMeta, mongoOutbox } from './records.js';
@@ -75,6 +76,7 @@ function mongoStore(conn: mongoose.Connection, m: Models): MongoStore {
         n += (await m.RefreshToken.deleteMany({ familyId: { $in: families } })).deletedCount;
         n += (await m.Family.deleteMany({ _id: { $in: families } })).deletedCount;
       }
+      n += await purgeLimits(m, now);
       // Bookkeeping, not records: claims die with what they decided; abandoned leases by the clock.
       await m.Claim.deleteMany(expired);
       await m.Lock.deleteMany({ expiresAt: { $lte: Math.min(now, Date.now()) } });
@@ -94,6 +96,7 @@ function mongoStore(conn: mongoose.Connection, m: Models): MongoStore {
     outbox: mongoOutbox(m),
     audit: mongoAudit(m),
     meta: mongoMeta(m),
+    limits: mongoLimits(m),
     ping: admin.ping,
     purgeExpired: admin.purgeExpired,
     dropDatabase: admin.dropDatabase,

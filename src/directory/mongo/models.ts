@@ -75,6 +75,9 @@ export interface AuditDoc {
 }
 export interface MetaDoc { key: string; value: string }
 
+/** A LimitStore record (rules.LimitRecord) under its rules.limitRecordKey; written only under its lease. */
+export interface LimitDoc { _id: string; count: number; at: number | null; until: number | null; expiresAt: number }
+
 /** A race decided once and for all by the unique _id (e.g. `code:<hash>`): whoever inserts it won, at `at`. */
 export interface ClaimDoc { _id: string; at: number; expiresAt: number }
 /** A lease on `key` (unique) held until released or until `expiresAt`; each lease has its own _id. */
@@ -269,6 +272,12 @@ function meta() {
   return s;
 }
 
+function limits() {
+  const s = new Schema<LimitDoc>({ _id: str, count: num, at: optNum, until: optNum, expiresAt: num }, options);
+  s.index({ expiresAt: 1 }, { name: 'expires' });
+  return s;
+}
+
 function claims() {
   const s = new Schema<ClaimDoc>({ _id: str, at: num, expiresAt: num }, options);
   s.index({ expiresAt: 1 }, { name: 'expires' });
@@ -303,6 +312,7 @@ export function defineModels(conn: Connection) {
     Outbox: conn.model<OutboxDoc>('Outbox', outbox(), 'outbox'),
     Audit: conn.model<AuditDoc>('Audit', audit(), 'audit'),
     Meta: conn.model<MetaDoc>('Meta', meta(), 'meta'),
+    Limit: conn.model<LimitDoc>('Limit', limits(), 'limits'),
     Claim: conn.model<ClaimDoc>('Claim', claims(), 'claims'),
     Lock: conn.model<LockDoc>('Lock', locks(), 'locks'),
   };

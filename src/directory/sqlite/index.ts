@@ -6,6 +6,7 @@ import { SqliteFlows } from './flows.js';
 import { SqliteGroups } from './groups.js';
 import { SqliteIdentities } from './identities.js';
 import { SqliteKeys } from './keys.js';
+import { SqliteLimits } from './limits.js';
 import { SqlitePools } from './pools.js';
 import { SqliteAudit, SqliteMeta, SqliteOutbox } from './records.js';
 import { SqliteTokens } from './tokens.js';
@@ -26,13 +27,14 @@ export function openSqliteStore(options: { file: string }): Store {
     outbox: new SqliteOutbox(db),
     audit: new SqliteAudit(db),
     meta: new SqliteMeta(db),
+    limits: new SqliteLimits(db),
     async ping() {
       db.prepare('SELECT 1').get();
     },
     async purgeExpired(now: Millis) {
       const purge = db.transaction((): number => {
         let n = 0;
-        for (const table of ['auth_codes', 'flows', 'sessions', 'one_time_codes', 'seen', 'refresh_tokens'])
+        for (const table of ['auth_codes', 'flows', 'sessions', 'one_time_codes', 'seen', 'refresh_tokens', 'limits'])
           n += db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
         // Families outlive their expiry by a day: an access token (≤ 1 day) checks its family at userInfo.
         n += db.prepare('DELETE FROM refresh_families WHERE expires_at <= ?').run(now - FAMILY_AFTERLIFE_MS).changes;

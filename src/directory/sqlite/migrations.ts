@@ -88,4 +88,9 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX audit_by_user ON audit (pool_id, user_id, id);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  /* 2: the LimitStore's records (rules.LimitRecord), keyed by rules.limitRecordKey */ `
+  CREATE TABLE limits (
+    key TEXT PRIMARY KEY, count INTEGER NOT NULL, at INTEGER, until INTEGER, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX limits_by_expiry ON limits (expires_at);
+  `,
 ];
