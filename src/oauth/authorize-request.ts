@@ -16,11 +16,16 @@ export interface AuthorizeParams {
   identity_provider?: string;
   idp_identifier?: string;
   login_hint?: string;
+  /** Seconds: a hosted session older than this is not reused (OIDC Core §3.1.2.1); 0 always asks. */
+  max_age?: string;
 }
+
+/** Picked parameters, plus the names that came more than once (refused: RFC 6749 §3.1). */
+export type PickedParams = Partial<AuthorizeParams> & { repeated?: string[] };
 
 export const AUTHORIZE_KEYS: (keyof AuthorizeParams)[] = [
   'response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'nonce', 'code_challenge', 'code_challenge_method',
-  'prompt', 'identity_provider', 'idp_identifier', 'login_hint',
+  'prompt', 'identity_provider', 'idp_identifier', 'login_hint', 'max_age',
 ];
 
 export interface ValidRequest {
@@ -37,17 +42,22 @@ export type Validation =
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const OIDC_SCOPES = new Set(['email', 'phone', 'profile']);
 
-/** Picks the authorize parameters from a query or form, as single strings. */
-export function pickParams(source: Record<string, unknown>): Partial<AuthorizeParams> {
-  const out: Partial<AuthorizeParams> = {};
+/** Picks the authorize parameters from a query or form, as single strings; repeated ones are named. */
+export function pickParams(source: Record<string, unknown>): PickedParams {
+  const out: PickedParams = {};
   for (const key of AUTHORIZE_KEYS) {
     const v = source[key];
     if (typeof v === 'string' && v.length <= 2048) out[key] = v;
+    else if (Array.isArray(v)) (out.repeated ??= []).push(key);
   }
   return out;
 }
 
-export async function validateAuthorize(raw: Partial<AuthorizeParams>, findClient: (id: string) => Promise<AppClient | null>): Promise<Validation> {
+export async function validateAuthorize(picked: PickedParams, findClient: (id: string) => Promise<AppClient | null>): Promise<Validation> {
+  const { repeated = [], ...raw } = picked;
+  // A repeated client_id or redirect_uri leaves no URI to trust: an error page, never a redirect.
+  for (const key of ['client_id', 'redirect_uri'] as const)
+    if (repeated.includes(key)) return { ok: false, redirect: false, message: `The request has more than one ${key}.` };
   if (!raw.client_id) return { ok: false, redirect: false, message: 'The request has no client_id.' };
   const client = await findClient(raw.client_id);
   if (!client) return { ok: false, redirect: false, message: 'The app (client_id) is not known to this pool.' };
@@ -57,6 +67,7 @@ export async function validateAuthorize(raw: Partial<AuthorizeParams>, findClien
   const params = { ...raw, client_id: raw.client_id, redirect_uri: raw.redirect_uri, response_type: raw.response_type ?? '' } as AuthorizeParams;
   const refuse = (error: string, description: string): Validation => ({ ok: false, redirect: true, params, error, description });
 
+  if (repeated.length) return refuse('invalid_request', `${repeated.join(', ')} must not be repeated`);
   if (!raw.response_type) return refuse('invalid_request', 'response_type is required');
   if (raw.response_type !== 'code') return refuse('unsupported_response_type', 'only response_type=code is supported');
   if (!client.settings.AllowedOAuthFlowsUserPoolClient || !client.settings.AllowedOAuthFlows.includes('code'))
@@ -77,6 +88,8 @@ export async function validateAuthorize(raw: Partial<AuthorizeParams>, findClien
     return refuse('invalid_request', 'unsupported prompt value');
   if (raw.prompt?.split(' ').includes('none') && raw.prompt !== 'none')
     return refuse('invalid_request', 'prompt=none cannot be combined with other values');
+
+  if (raw.max_age !== undefined && !/^\d{1,10}$/.test(raw.max_age)) return refuse('invalid_request', 'max_age must be a number of seconds');
 
   // Unknown or not-allowed scopes are ignored, as Cognito does; email/phone/profile need openid.
   const allowed = client.settings.AllowedOAuthScopes;

@@ -2,11 +2,11 @@
 // sign-on across the pool's clients), sends the browser to the hosted sign-in page, or, for
 // prompt=none without a session, back to the app with login_required.
 import type { Context } from 'koa';
-import type { Pool } from '../directory/types.js';
+import type { HostedSession, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { errorPage } from '../ui/pages.js';
 import { currentSession } from '../ui/session.js';
-import { pickParams, redirectWith, validateAuthorize } from './authorize-request.js';
+import { pickParams, redirectWith, validateAuthorize, type ValidRequest } from './authorize-request.js';
 import { redirectWithCode } from './codes.js';
 import { browserBinding, idpResponseUrl } from './idpresponse.js';
 import { beginFederation } from '../federation/flow.js';
@@ -14,6 +14,18 @@ import { beginSaml } from '../federation/saml.js';
 import { SamlError } from '../saml/types.js';
 import { samlProviderFor } from './saml.js';
 import { ProviderError } from '../../providers/provider.js';
+
+/**
+ * Whether a hosted session may answer this request without asking again: only for a client that
+ * accepts the provider the session came from (a COGNITO-only app never gets a federated user's session,
+ * nor a SAML-only app a password user's), and only while it is younger than `max_age` (0: never).
+ */
+export function sessionServes(session: HostedSession, req: ValidRequest, now: number): boolean {
+  const via = typeof session.data.via === 'string' ? session.data.via : 'COGNITO';
+  if (!req.client.settings.SupportedIdentityProviders.includes(via)) return false;
+  const maxAge = req.params.max_age;
+  return maxAge === undefined || (Number(maxAge) > 0 && session.authTime + Number(maxAge) >= Math.floor(now / 1000));
+}
 
 export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   const v = await validateAuthorize(pickParams(ctx.query), (id) => s.store.pools.getClient(pool.id, id));
@@ -52,7 +64,7 @@ export async function authorizeEndpoint(ctx: Context, s: Services, pool: Pool): 
   }
   const prompts = params.prompt?.split(' ') ?? [];
   const current = prompts.includes('login') ? null : await currentSession(ctx, s, pool.id);
-  if (current) return ctx.redirect(await redirectWithCode(s, pool.id, req, current.user, current.session));
+  if (current && sessionServes(current.session, req, s.now())) return ctx.redirect(await redirectWithCode(s, pool.id, req, current.user, current.session));
   if (prompts.includes('none'))
     return ctx.redirect(redirectWith(params.redirect_uri, { error: 'login_required', error_description: 'the user is not signed in', state: params.state }));
   const login = new URL(`${s.publicUrl}/${pool.id}/login`);
