@@ -26,6 +26,9 @@ export async function tokenEndpoint(ctx: Context, s: Services, pool: Pool): Prom
   try {
     if (!ctx.is('application/x-www-form-urlencoded')) throw new GrantError('invalid_request', 'the body must be application/x-www-form-urlencoded');
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    // A parameter sent twice is ambiguous (RFC 6749 §3.2): refused, never one of them picked.
+    const repeated = Object.keys(body).filter((k) => Array.isArray(body[k]));
+    if (repeated.length) throw new GrantError('invalid_request', `${repeated.join(', ')} must not be repeated`);
     const client = await authenticateClient(ctx, s, pool.id, body);
     const grant = str(body.grant_type);
     if (grant === 'authorization_code') ctx.body = await codeGrant(s, pool, client, body);
@@ -117,15 +120,17 @@ async function refreshGrant(s: Services, pool: Pool, client: AppClient, body: Re
     throw new GrantError('invalid_grant', err.reason === 'wrong_client' ? 'the refresh token was issued to another client' : 'the refresh token is invalid, expired or revoked');
   }
   const { family } = used;
-  if (body.scope !== undefined && str(body.scope)!.split(' ').some((sc) => sc && !family.scopes.includes(sc)))
-    throw new GrantError('invalid_scope', 'a refresh cannot widen the scopes');
+  // RFC 6749 §6: a narrower `scope` gets tokens with just that scope; the refresh token keeps the grant's.
+  const requested = str(body.scope)?.split(' ').filter(Boolean) ?? [];
+  if (requested.some((sc) => !family.scopes.includes(sc))) throw new GrantError('invalid_scope', 'a refresh cannot widen the scopes');
+  const scopes = requested.length ? family.scopes.filter((sc) => requested.includes(sc)) : family.scopes;
   const user = await s.store.users.getUser(pool.id, family.userId);
   if (!user || !user.enabled) throw new GrantError('invalid_grant', 'the user is no longer allowed to sign in');
-  const subject = await tokenSubject(s, pool, client, user, { scopes: family.scopes, authTime: family.authTime, originJti: family.originJti });
+  const subject = await tokenSubject(s, pool, client, user, { scopes, authTime: family.authTime, originJti: family.originJti });
   // Signed side by side (no at_hash on refresh, as Cognito): the two signatures run on two threads.
   const [accessToken, idToken] = await Promise.all([
     mintAccessToken(s.keys, subject, now),
-    family.scopes.includes('openid') ? mintIdToken(s.keys, subject, now) : undefined,
+    scopes.includes('openid') ? mintIdToken(s.keys, subject, now) : undefined,
   ]);
   return {
     ...(idToken ? { id_token: idToken } : {}),

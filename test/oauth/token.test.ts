@@ -103,6 +103,31 @@ describe('token endpoint', () => {
     assert.ok(ok.json.id_token && ok.json.access_token);
   });
 
+  it('issues tokens with a narrower scope when a refresh asks for one (RFC 6749 §6), and keeps the grant', async () => {
+    const { code, verifier } = await spaCode();
+    const refresh = String((await exchange(code, verifier)).json.refresh_token);
+    const scopeOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString()).scope as string;
+    const narrow = await tokenRequest(broker, { grant_type: 'refresh_token', client_id: 'spa', refresh_token: refresh, scope: 'email' });
+    assert.equal(narrow.status, 200, JSON.stringify(narrow.json));
+    assert.equal(scopeOf(narrow.json.access_token), 'email');
+    assert.equal(narrow.json.id_token, undefined, 'no ID token without openid');
+    const openid = await tokenRequest(broker, { grant_type: 'refresh_token', client_id: 'spa', refresh_token: refresh, scope: 'openid' });
+    assert.equal(scopeOf(openid.json.access_token), 'openid');
+    assert.ok(openid.json.id_token);
+    const full = await tokenRequest(broker, { grant_type: 'refresh_token', client_id: 'spa', refresh_token: refresh });
+    assert.equal(scopeOf(full.json.access_token), 'openid email', 'the refresh token keeps the whole grant');
+  });
+
+  it('refuses a parameter sent twice (RFC 6749 §3.2)', async () => {
+    const { code, verifier } = await spaCode();
+    const body = new URLSearchParams({ grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: SPA_CB, code_verifier: verifier });
+    body.append('code', 'another');
+    const res = await fetch(`${broker.issuer(POOL)}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { error: 'invalid_request', error_description: 'code must not be repeated' });
+    assert.equal((await exchange(code, verifier)).status, 200, 'the refused request used nothing up');
+  });
+
   it('revokes (RFC 7009): unknown tokens answer 200, access tokens are not revocable here', async () => {
     const revoke = (form: Record<string, string>) =>
       fetch(`${broker.issuer(POOL)}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
