@@ -1,7 +1,7 @@
 // Composes the broker's HTTP application: middleware and routers, nothing else.
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { readBody } from './http/body.js';
 import { errorBoundary } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
 import { oauthRouter } from './oauth/index.js';
@@ -36,9 +36,7 @@ export function buildApp(s: Services): Koa {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  // Small bodies only: a form or a token request is a few kilobytes (a SAML response a few hundred at
-  // most); a huge password never reaches argon2.
-  app.use(bodyParser({ enableTypes: ['form', 'json'], formLimit: '320kb', jsonLimit: '256kb', extendTypes: { json: ['application/x-amz-json-1.1'] } }));
+  app.use(readBody());
   for (const router of [health, oauthRouter(s), uiRouter(s)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -20,6 +20,9 @@ import { RefreshTokens } from './tokens/refresh.js';
 import { rotateDueKeys } from './tokens/rotation.js';
 import { loadSettings, publicUrlFor, SettingsError, type Settings } from './settings.js';
 
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 const PURGE_EVERY_MS = 10 * 60_000;
 const DRAIN_MS = 10_000;
 
@@ -49,7 +52,8 @@ export interface Running {
 }
 
 /** `adapterDeps` lets a benchmark or test see the broker's calls to providers (e.g. time them). */
-export async function start(settings: Settings, log: Logger, options: { adapterDeps?: AdapterDeps } = {}): Promise<Running> {
+/** `timeouts` shortens the server's header and request deadlines (a test of slow clients). */
+export async function start(settings: Settings, log: Logger, options: { adapterDeps?: AdapterDeps; timeouts?: { headersMs: number; requestMs: number } } = {}): Promise<Running> {
   const sealer = new Sealer(settings.BROKER_KEY_SECRET);
   if (!sealer.encrypting) log.warn('BROKER_KEY_SECRET is not set: private keys and provider secrets are stored unencrypted');
 
@@ -77,7 +81,13 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
     throw err;
   }
 
-  const server = createServer();
+  // Explicit, shorter than Node's defaults, so slow-header and slow-body clients cannot hold sockets:
+  // headers within 10 s, the whole request within 30 s, idle keep-alive sockets closed after 5 s.
+  const { headersMs = HEADERS_TIMEOUT_MS, requestMs = REQUEST_TIMEOUT_MS } = options.timeouts ?? {};
+  const server = createServer({
+    headersTimeout: headersMs, requestTimeout: requestMs, keepAliveTimeout: 5_000,
+    connectionsCheckingInterval: Math.min(1_000, headersMs),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.PORT, settings.HOST, () => resolve());
@@ -96,7 +106,6 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   };
   const app = buildApp(services);
   server.on('request', app.callback());
-  server.keepAliveTimeout = 5_000;
 
   // Messages a transport could not take are retried; expired records are purged.
   const retry = setInterval(() => void delivery.flush().catch((err) => log.warn({ err: (err as Error).message }, 'delivery retry failed')), 30_000);

@@ -19,6 +19,8 @@ export interface TestBroker extends Running {
   /** The 6-digit code in the last message to `to` (waits a moment: messages are sent in the background). */
   lastCode(to: string, after?: number): Promise<string>;
   close(): Promise<void>;
+  /** The broker's log lines so far (warn and above, unless TEST_LOG_LEVEL says otherwise). */
+  logs(): string[];
 }
 
 export async function startTestBroker(configYaml: string, env: Record<string, string> = {}, options: Parameters<typeof start>[2] = {}): Promise<TestBroker> {
@@ -30,7 +32,14 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
     PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, BROKER_CONFIG: configFile,
     BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789', ADMIN_ACCESS_KEY_ID: 'BRKRTESTTESTTESTTEST', ADMIN_SECRET_ACCESS_KEY: 'test-admin-secret-0123456789', ...env,
   });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // Warnings and errors are kept (a test can prove what was, or was not, logged); TEST_LOG_LEVEL shows them.
+  const lines: string[] = [];
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }, {
+    write: (line: string) => {
+      lines.push(line);
+      if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
+    },
+  });
   const running = await start(settings, log, options);
   const messages = () => {
     try {
@@ -54,6 +63,7 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
       }
       throw new Error(`no code was sent to ${to}`);
     },
+    logs: () => lines,
     messageCount: (to) => messages().filter((m) => m.to === to).length,
     close: async () => {
       await running.stop();
