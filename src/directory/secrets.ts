@@ -61,3 +61,25 @@ export class Sealer {
     }
   }
 }
+
+/**
+ * A broker-wide HMAC key kept in the store under `name`: made once by whichever process asks first
+ * (putIfAbsent), then the same for every process sharing the store. Loaded once per process.
+ */
+export class BrokerKey {
+  private value: Promise<string> | undefined;
+
+  constructor(
+    private readonly meta: { putIfAbsent(key: string, value: string): Promise<string> },
+    private readonly name: string,
+  ) {}
+
+  /** HMAC-SHA-256 of `message` under the key, base64url. */
+  async mac(message: string): Promise<string> {
+    this.value ??= this.meta.putIfAbsent(this.name, randomBytes(32).toString('base64url')).catch((err) => {
+      this.value = undefined; // a store outage is retried at the next call
+      throw err;
+    });
+    return createHmac('sha256', await this.value).update(message).digest('base64url');
+  }
+}

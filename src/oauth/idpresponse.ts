@@ -9,8 +9,8 @@ import { sha256 } from '../directory/secrets.js';
 import type { PendingFlow, Pool } from '../directory/types.js';
 import { completeFederation, FLOW_MS, type AppRequest } from '../federation/flow.js';
 import { MappingError } from '../federation/mapping.js';
-import { readCookie, setCookie } from '../http/cookies.js';
-import { secureCookies, type Services } from '../services.js';
+import { cookiesFor } from '../http/cookies.js';
+import type { Services } from '../services.js';
 import { errorPage } from '../ui/pages.js';
 import { startSession } from '../ui/session.js';
 import { redirectWith, type AuthorizeParams } from './authorize-request.js';
@@ -24,10 +24,11 @@ export const idpResponseUrl = (s: Services, poolId: string) => `${s.publicUrl}${
 
 /** This browser's binding for federated flows (made on first need); the flow keeps only its hash. */
 export function browserBinding(ctx: Context, s: Services, poolId: string): string {
-  let value = readCookie(ctx, BINDING_COOKIE);
+  const cookies = cookiesFor(ctx, s, poolId);
+  let value = cookies.get(BINDING_COOKIE);
   if (!value || value.length !== 43) value = randomBytes(32).toString('base64url');
   // Scoped to the pool: both ISS/oauth2/idpresponse and ISS/saml2/idpresponse read it.
-  setCookie(ctx, BINDING_COOKIE, value, { path: `/${poolId}`, sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: FLOW_MS });
+  cookies.set(BINDING_COOKIE, value, { sameSite: 'Lax', maxAgeMs: FLOW_MS });
   return sha256(value);
 }
 
@@ -50,7 +51,7 @@ function callbackFields(params: Record<string, string>): Record<string, string> 
 
 export async function idpResponseEndpoint(ctx: Context, s: Services, pool: Pool): Promise<void> {
   let params = strings(ctx.method === 'POST' ? ctx.request.body : ctx.query);
-  const binding = readCookie(ctx, BINDING_COOKIE);
+  const binding = cookiesFor(ctx, s, pool.id).get(BINDING_COOKIE);
 
   // Only OAuth/OIDC flows end here (SAML flows end at the ACS; the others are not flows of a provider).
   const takeFlow = async (state: string) => {

@@ -7,7 +7,7 @@ import type { AppClient, IdentityProvider, PendingFlow, Pool } from '../director
 import type { AppRequest } from '../federation/flow.js';
 import { MappingError } from '../federation/mapping.js';
 import { completeSaml, spConfigOf } from '../federation/saml.js';
-import { readCookie } from '../http/cookies.js';
+import { cookiesFor } from '../http/cookies.js';
 import { logoutResponseUrl, readRedirectMessage, SamlUnknownKeyError } from '../saml/requests.js';
 import { spMetadataXml } from '../saml/sp-metadata.js';
 import { SamlError, type IdpMetadata } from '../saml/types.js';
@@ -63,7 +63,7 @@ export async function acsEndpoint(ctx: Context, s: Services, pool: Pool): Promis
 
   // SP-initiated: RelayState names our flow (taken once). The IdP's post is cross-site, so the Lax
   // cookie that binds the flow to this browser is missing: continue with a top-level GET.
-  const binding = readCookie(ctx, BINDING_COOKIE);
+  const binding = cookiesFor(ctx, s, pool.id).get(BINDING_COOKIE);
   if (!flow && relayState && relayState.length <= 64) {
     flow = await s.store.flows.consumeFlow(sha256(relayState), s.now());
     if (flow && (flow.poolId !== pool.id || !(flow.data as { saml?: boolean }).saml)) flow = null;

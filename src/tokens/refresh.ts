@@ -1,7 +1,7 @@
 // Opaque refresh tokens: 32 random bytes, stored only as SHA-256 hashes. One family per
 // authentication (id = origin_jti), bound to its client, with rotation and reuse detection.
-import { createHmac, randomBytes } from 'node:crypto';
-import { sha256 } from '../directory/secrets.js';
+import { randomBytes } from 'node:crypto';
+import { BrokerKey, sha256 } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
 import type { Millis, RefreshFamily } from '../directory/types.js';
 
@@ -36,25 +36,21 @@ const invalid = () => new RefreshError('invalid', 'Invalid Refresh Token');
 const wrongClient = () => new RefreshError('wrong_client', 'Refresh Token was issued to another client');
 const belongsTo = (f: RefreshFamily, clientId: string, poolId?: string) => f.clientId === clientId && (poolId === undefined || f.poolId === poolId);
 
-/** Broker-wide key that derives a token's successor; made once and kept in the store. */
-const SUCCESSOR_KEY = 'refresh-successor-key';
-
 export class RefreshTokens {
-  private successorKey: Promise<string> | undefined;
+  /** Broker-wide key that derives a token's successor. */
+  private readonly successorKey: BrokerKey;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.successorKey = new BrokerKey(store.meta, 'refresh-successor-key');
+  }
 
   /**
    * A rotated token's successor is derived from it (HMAC under a broker key), not drawn at random:
    * retries within the grace period get the very same successor, so there is only ever one live
    * branch, and the successor is never stored in clear.
    */
-  private async successorOf(token: string): Promise<string> {
-    this.successorKey ??= this.store.meta.putIfAbsent(SUCCESSOR_KEY, randomBytes(32).toString('base64url')).catch((err) => {
-      this.successorKey = undefined;
-      throw err;
-    });
-    return createHmac('sha256', await this.successorKey).update(`successor:${token}`).digest('base64url');
+  private successorOf(token: string): Promise<string> {
+    return this.successorKey.mac(`successor:${token}`);
   }
 
   /** Starts a family with its first token; returns the token (shown once, never stored). */

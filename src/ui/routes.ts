@@ -6,10 +6,10 @@ import type { Context } from 'koa';
 import { DirectoryError } from '../directory/errors.js';
 import { sha256 } from '../directory/secrets.js';
 import type { Pool, User } from '../directory/types.js';
-import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
+import { cookiesFor } from '../http/cookies.js';
 import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from '../oauth/authorize-request.js';
 import { redirectWithCode } from '../oauth/codes.js';
-import { secureCookies, type Services } from '../services.js';
+import type { Services } from '../services.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { confirmPage, errorPage, forgotPage, linkTo, loginPage, resetPage, signUpAttributes, signUpPage, type PageContext } from './pages.js';
 import { startSession } from './session.js';
@@ -36,8 +36,8 @@ async function requestOf(ctx: Context, s: Services, pool: Pool, source: Form, al
   return null;
 }
 
-function pageContext(ctx: Context, s: Services, pool: Pool, params: Partial<AuthorizeParams>, extra: Partial<PageContext> = {}): PageContext {
-  return { pool, basePath: `/${pool.id}`, params, csrf: csrfToken(ctx, s, pool.id), ...extra };
+async function pageContext(ctx: Context, s: Services, pool: Pool, params: Partial<AuthorizeParams>, extra: Partial<PageContext> = {}): Promise<PageContext> {
+  return { pool, basePath: `/${pool.id}`, params, csrf: await csrfToken(ctx, s, pool.id), ...extra };
 }
 
 /** A refused form post: cross-site or without this browser's token. Nothing is done. */
@@ -64,14 +64,15 @@ async function markPending(ctx: Context, s: Services, pool: Pool, user: User): P
     stateHash: sha256(`pending:${value}`), poolId: pool.id, providerName: 'COGNITO', browserHash: sha256(value),
     data: { userId: user.id }, createdAt: now, expiresAt: now + PENDING_MS,
   });
-  setCookie(ctx, PENDING_COOKIE, value, { path: `/${pool.id}`, sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: PENDING_MS });
+  cookiesFor(ctx, s, pool.id).set(PENDING_COOKIE, value, { sameSite: 'Lax', maxAgeMs: PENDING_MS });
 }
 
 /** True (once) when this browser is the one that signed the user up. */
 async function takePending(ctx: Context, s: Services, pool: Pool, user: User): Promise<boolean> {
-  const value = readCookie(ctx, PENDING_COOKIE);
+  const cookies = cookiesFor(ctx, s, pool.id);
+  const value = cookies.get(PENDING_COOKIE);
   if (!value) return false;
-  clearCookie(ctx, PENDING_COOKIE, { path: `/${pool.id}`, secure: secureCookies(s) });
+  cookies.clear(PENDING_COOKIE);
   const flow = await s.store.flows.consumeFlow(sha256(`pending:${value}`), s.now());
   return !!flow && flow.poolId === pool.id && flow.data.userId === user.id;
 }
@@ -79,13 +80,13 @@ async function takePending(ctx: Context, s: Services, pool: Pool, user: User): P
 /** A hosted form's post: CSRF-checked, its authorize parameters valid; null when a page was already answered. */
 async function postedForm(ctx: Context, s: Services, pool: Pool): Promise<{ form: Form; req: ValidRequest; c: PageContext; username: string } | null> {
   const form = (ctx.request.body ?? {}) as Form;
-  if (!checkCsrf(ctx, s)) {
+  if (!(await checkCsrf(ctx, s, pool.id))) {
     refuseCsrf(ctx, pool);
     return null;
   }
   const req = await requestOf(ctx, s, pool, form);
   if (!req) return null;
-  return { form, req, c: pageContext(ctx, s, pool, req.params), username: text(form, 'username').trim() };
+  return { form, req, c: await pageContext(ctx, s, pool, req.params), username: text(form, 'username').trim() };
 }
 
 function toConfirm(ctx: Context, c: PageContext, username: string): void {
@@ -105,7 +106,7 @@ export async function loginGet(ctx: Context, s: Services, pool: Pool): Promise<v
   if (!req) return;
   const notice = ctx.query.confirmed === '1' ? 'Your account is confirmed. Sign in to continue.' : ctx.query.reset === '1' ? 'Your password has been changed. Sign in with it.' : null;
   const native = req.client.settings.SupportedIdentityProviders.includes('COGNITO');
-  show(ctx, 200, loginPage(pageContext(ctx, s, pool, req.params, { notice }), typeof ctx.query.username === 'string' ? ctx.query.username : '', await providersOf(s, pool, req), native));
+  show(ctx, 200, loginPage(await pageContext(ctx, s, pool, req.params, { notice }), typeof ctx.query.username === 'string' ? ctx.query.username : '', await providersOf(s, pool, req), native));
 }
 
 export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -135,7 +136,7 @@ export async function signUpGet(ctx: Context, s: Services, pool: Pool): Promise<
   if (!req) return;
   if (pool.settings.AdminCreateUserConfig.AllowAdminCreateUserOnly)
     return show(ctx, 403, errorPage(pool.settings.PoolName, 'Sign-up is not open for this app. Ask your administrator for an account.'));
-  show(ctx, 200, signUpPage(pageContext(ctx, s, pool, req.params)));
+  show(ctx, 200, signUpPage(await pageContext(ctx, s, pool, req.params)));
 }
 
 export async function signUpPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -160,7 +161,7 @@ export async function confirmGet(ctx: Context, s: Services, pool: Pool): Promise
   const req = await requestOf(ctx, s, pool, ctx.query);
   if (!req) return;
   const username = typeof ctx.query.username === 'string' ? ctx.query.username : '';
-  show(ctx, 200, confirmPage(pageContext(ctx, s, pool, req.params, { notice: username ? 'We sent you a verification code. Enter it below.' : null }), username));
+  show(ctx, 200, confirmPage(await pageContext(ctx, s, pool, req.params, { notice: username ? 'We sent you a verification code. Enter it below.' : null }), username));
 }
 
 export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -184,7 +185,7 @@ export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promis
 export async function forgotGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
   const req = await requestOf(ctx, s, pool, ctx.query);
   if (!req) return;
-  show(ctx, 200, forgotPage(pageContext(ctx, s, pool, req.params)));
+  show(ctx, 200, forgotPage(await pageContext(ctx, s, pool, req.params)));
 }
 
 export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -205,7 +206,7 @@ export async function resetGet(ctx: Context, s: Services, pool: Pool): Promise<v
   const req = await requestOf(ctx, s, pool, ctx.query);
   if (!req) return;
   const username = typeof ctx.query.username === 'string' ? ctx.query.username : '';
-  show(ctx, 200, resetPage(pageContext(ctx, s, pool, req.params, { notice: 'If the account exists, we sent it a reset code.' }), username));
+  show(ctx, 200, resetPage(await pageContext(ctx, s, pool, req.params, { notice: 'If the account exists, we sent it a reset code.' }), username));
 }
 
 export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<void> {

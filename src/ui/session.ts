@@ -4,17 +4,15 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { sha256 } from '../directory/secrets.js';
 import type { HostedSession, User } from '../directory/types.js';
-import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
-import { secureCookies, type Services } from '../services.js';
+import { cookiesFor } from '../http/cookies.js';
+import type { Services } from '../services.js';
 
 export const SESSION_COOKIE = 'brk_session';
 export const SESSION_MS = 60 * 60_000;
 
-const cookiePath = (poolId: string) => `/${poolId}`;
-
 /** The live session of this browser in the pool, with its user (enabled), or null. */
 export async function currentSession(ctx: Context, s: Services, poolId: string): Promise<{ session: HostedSession; user: User } | null> {
-  const id = readCookie(ctx, SESSION_COOKIE);
+  const id = cookiesFor(ctx, s, poolId).get(SESSION_COOKIE);
   if (!id) return null;
   const session = await s.store.flows.findSession(sha256(id), s.now());
   if (!session || session.poolId !== poolId) return null;
@@ -32,13 +30,14 @@ export async function startSession(ctx: Context, s: Services, poolId: string, us
     idHash: sha256(id), poolId, userId: user.id, authTime: Math.floor(now / 1000), data, createdAt: now, expiresAt: now + SESSION_MS,
   };
   await s.store.flows.createSession(session);
-  setCookie(ctx, SESSION_COOKIE, id, { path: cookiePath(poolId), sameSite: 'Lax', secure: secureCookies(s), maxAgeMs: SESSION_MS });
+  cookiesFor(ctx, s, poolId).set(SESSION_COOKIE, id, { sameSite: 'Lax', maxAgeMs: SESSION_MS });
   return session;
 }
 
 export async function endSession(ctx: Context, s: Services, poolId: string): Promise<void> {
-  const id = readCookie(ctx, SESSION_COOKIE);
+  const cookies = cookiesFor(ctx, s, poolId);
+  const id = cookies.get(SESSION_COOKIE);
   if (!id) return;
   await s.store.flows.deleteSession(sha256(id));
-  clearCookie(ctx, SESSION_COOKIE, { path: cookiePath(poolId), secure: secureCookies(s) });
+  cookies.clear(SESSION_COOKIE);
 }

@@ -16,7 +16,7 @@ describe('hostile input', () => {
   after(() => broker.close());
 
   const post = (path: string, type: string, encoding: string, body: string | Buffer) =>
-    fetch(`${broker.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'content-encoding': encoding }, body });
+    fetch(`${broker.url}${path}`, { method: 'POST', headers: { 'content-type': type, 'content-encoding': encoding }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
   it('answers an unknown Content-Encoding with 415 and a broken one with 400, in the caller’s shape', async () => {
     const token = await post(`/${POOL}/oauth2/token`, 'application/x-www-form-urlencoded', 'bogus', 'grant_type=x');
