@@ -8,6 +8,7 @@ import { AdapterCache, type AdapterDeps } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createTransport, Delivery } from './delivery/index.js';
 import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
+import { backfillUsernameSkeletons } from './native/skeletons.js';
 import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
@@ -134,9 +135,17 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   }, PURGE_EVERY_MS);
   purge.unref();
 
+  // Usernames made before skeletons existed get theirs, in the background (skeletons.ts).
+  const backfill = new AbortController();
+  const backfilled = backfillUsernameSkeletons(store, log, backfill.signal).then(
+    (n) => n && log.info({ users: n }, 'username skeletons added'),
+    (err) => log.warn({ err: (err as Error).message }, 'username skeleton backfill failed; it runs again at the next start'),
+  );
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      backfill.abort();
       clearInterval(purge);
       clearInterval(retry);
       clearInterval(rotation);
@@ -145,6 +154,7 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
       const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
       await closed;
       clearTimeout(force);
+      await backfilled;
       await store.close();
     })());
 

@@ -182,6 +182,8 @@ export const providerSchema = z
   });
 export type ProviderSettings = z.output<typeof providerSchema>;
 
+export const DEFAULT_RATE_LIMITS = { SignUpsAndCodesPerSourceAddress: 30, SignUpsAndCodesPerPool: 2_000, WindowSeconds: 600 };
+
 const poolShape = {
   Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
   PoolName: z.string().min(1).max(128),
@@ -217,6 +219,17 @@ const poolShape = {
   /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */
   LinkByVerifiedEmail: z.boolean().default(false),
   DeletionProtection: z.enum(['ACTIVE', 'INACTIVE']).default('INACTIVE'),
+  /**
+   * The broker's own flood limits (Cognito has no such setting): sign-ups and messages with codes
+   * (confirmation, resend, password reset) per source address and per pool in a fixed window.
+   */
+  RateLimits: z
+    .strictObject({
+      SignUpsAndCodesPerSourceAddress: z.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMITS.SignUpsAndCodesPerSourceAddress),
+      SignUpsAndCodesPerPool: z.number().int().min(1).max(100_000_000).default(DEFAULT_RATE_LIMITS.SignUpsAndCodesPerPool),
+      WindowSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_RATE_LIMITS.WindowSeconds),
+    })
+    .default(DEFAULT_RATE_LIMITS),
 };
 
 type PoolShape = z.output<z.ZodObject<typeof poolShape>>;

@@ -79,7 +79,12 @@ export interface NewUser {
   aliases?: AliasRef[];
 }
 
-export type AliasKind = 'email' | 'phone_number' | 'preferred_username';
+/**
+ * Sign-in aliases, plus a username's UTS #39 confusable skeletons, held so look-alikes collide:
+ * `username_skeleton` (of the case-mapped name in case-insensitive pools) and `username_skeleton_cased`
+ * (of the name as kept: `aIice` with a capital I looks like `alice` on the page).
+ */
+export type AliasKind = 'email' | 'phone_number' | 'preferred_username' | 'username_skeleton' | 'username_skeleton_cased';
 export interface AliasRef {
   kind: AliasKind;
   value: string;

@@ -7,6 +7,7 @@ import { GroupExists, IdentityAlreadyLinked, InvalidParameter, NotFound, Usernam
 import type { Store } from '../directory/store.js';
 import type { IdentityProvider, LinkedIdentity, Pool, User } from '../directory/types.js';
 import { mapAttributes } from './mapping.js';
+import { checkIdentifierChars } from '../native/usernames.js';
 
 /** The `identities` attribute as Cognito stores it: a JSON string. */
 export function identitiesAttribute(identities: LinkedIdentity[]): string {
@@ -60,6 +61,8 @@ async function findByVerifiedEmail(store: Store, pool: Pool, provider: IdentityP
 
 /** The user this identity signs in as, created on the first sign-in, with its attributes brought up to date. */
 export async function signInFederated(store: Store, pool: Pool, provider: IdentityProvider, identity: ExternalIdentity): Promise<User> {
+  // A subject becomes a username and a token claim: no control or invisible characters, from any provider.
+  checkIdentifierChars(identity.subject, `The subject sent by ${provider.name}`);
   const attributes = mapAttributes(provider.settings.AttributeMapping, identity.claims, pool.settings);
   let linked = await store.identities.findIdentity(pool.id, provider.name, identity.subject);
   let user = linked ? await store.users.getUser(pool.id, linked.userId) : null;
@@ -100,6 +103,7 @@ export async function signInFederated(store: Store, pool: Pool, provider: Identi
  * after which it signs in as that user. IdentityAlreadyLinked if the identity belongs to someone.
  */
 export async function linkProviderForUser(store: Store, pool: Pool, provider: IdentityProvider, subject: string, destinationUsername: string): Promise<LinkedIdentity> {
+  checkIdentifierChars(subject, 'The subject');
   const user = await store.users.findUserByUsername(pool.id, destinationUsername);
   if (!user) throw new NotFound('UserNotFoundException', 'User does not exist.');
   if ((await store.identities.listIdentities(pool.id, user.id)).length >= 5) throw new InvalidParameter('A user can have at most 5 linked identities.');

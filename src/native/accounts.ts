@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Delivery } from '../delivery/index.js';
 import { AliasExists, InvalidParameter, UsernameExists, type DirectoryError } from '../directory/errors.js';
+import { BrokerKey } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
 import type { AliasKind, AliasRef, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
 import {
@@ -12,26 +13,37 @@ import {
 } from './codes.js';
 import {
   ATTEMPTS_EXCEEDED, CodeMismatchException, ExpiredCodeException, InvalidPasswordException, LimitExceededException,
-  NotAuthorizedException, PasswordResetRequiredException, TooManyFailedAttemptsException, USER_DISABLED, UserNotConfirmedException,
-  UserNotFoundException,
+  NotAuthorizedException, PasswordResetRequiredException, TooManyFailedAttemptsException, TooManyRequestsException, USER_DISABLED,
+  UserNotConfirmedException, UserNotFoundException,
 } from './errors.js';
 import {
-  checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, passwordContext, usernameAttributeOf,
+  EMAIL, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, passwordContext, usernameAttributeOf,
 } from './identifiers.js';
-import { hashPassword, verifyDummy, verifyPassword } from './passwords.js';
+import { hashPassword, passwordGate, verifyDummy, verifyPassword } from './passwords.js';
+import { skeletonAliases } from './skeletons.js';
+import { prepareUsername } from './usernames.js';
 import { checkPassword } from './policy.js';
 
 export type { CodeDeliveryDetails } from './codes.js';
 
+/** Who asks: the app client, the source address, and how the client answers for unknown users. */
 export interface SignInContext {
-  clientId: string;
-  ip: string | null;
+  clientId?: string;
+  ip?: string | null;
+  /**
+   * The client's PreventUserExistenceErrors. ENABLED (the default, as for clients Cognito creates today):
+   * an unknown, confirmed or unreachable user gets the very answer an existing one would. LEGACY:
+   * Cognito's older answers (UserNotFoundException, "already confirmed"…).
+   */
+  preventUserExistenceErrors?: 'ENABLED' | 'LEGACY';
 }
 
-/** Messages with codes a user may ask for per hour (ResendConfirmationCode, ForgotPassword): no mail-bombing. */
+/** Messages with codes a name may ask for per hour (ResendConfirmationCode, ForgotPassword): no mail-bombing. */
 export const MAX_CODE_REQUESTS_PER_HOUR = 10;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+
+const hides = (ctx: SignInContext) => ctx.preventUserExistenceErrors !== 'LEGACY';
 
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
@@ -41,9 +53,12 @@ export class Accounts {
   private readonly delivery: Delivery;
   private readonly log: Logger;
   private readonly now: () => number;
+  /** Keys names as typed for the limits (a name may be a password typed in the wrong field: never kept in clear). */
+  private readonly nameMac: BrokerKey;
 
   constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number }) {
     this.store = o.store;
+    this.nameMac = new BrokerKey(o.store.meta, 'limits-name-key');
     this.delivery = o.delivery;
     this.log = o.log;
     this.now = o.now ?? Date.now;
@@ -54,17 +69,21 @@ export class Accounts {
     return findUser(this.store, pool, username);
   }
 
-  async signUp(pool: Pool, i: { clientId: string; username: string; password: string; attributes: Record<string, string> }): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
+  async signUp(pool: Pool, i: { clientId: string; ip?: string | null; username: string; password: string; attributes: Record<string, string> }): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
     const s = pool.settings;
     if (s.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool.');
     checkUsernameShape(i.username);
+    const caseSensitive = s.UsernameConfiguration.CaseSensitive;
+    const kind = usernameAttributeOf(s, i.username);
+    // RFC 8265: compatibility forms fold (`ａlice` is `alice`), and what no username should hold is refused.
+    const typed = kind ? i.username : prepareUsername(i.username, { caseSensitive });
     // `<Provider>_…` is how federated users are named: a native account must not squat on one.
     const providers = await this.store.pools.listProviders(pool.id);
-    if (providers.some((p) => i.username.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
+    if (providers.some((p) => typed.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
       throw new InvalidParameter('Username cannot start with the name of an identity provider of this pool.');
     const attributes = checkSignUpAttributes(s, i.attributes);
-    const kind = usernameAttributeOf(s, i.username);
-    let username = i.username;
+    if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
+    let username = typed;
     let sub: string | undefined;
     const aliases: AliasRef[] = [];
     if (kind) {
@@ -72,16 +91,23 @@ export class Accounts {
       username = sub = randomUUID();
       attributes[kind] = i.username;
       aliases.push({ kind, value: i.username });
+    } else {
+      // A look-alike of an existing name (Cyrillic `а` for Latin `a`…) collides on its UTS #39 skeleton.
+      aliases.push(...skeletonAliases(typed, caseSensitive));
     }
     checkRequiredAttributes(s, attributes);
     const bad = checkPassword(s.Policies.PasswordPolicy, i.password, [i.username, ...passwordContext({ username, attributes })]);
     if (bad) throw new InvalidPasswordException(bad);
 
+    // Counted only for a sign-up that would be made: a flood from one address (or at the pool) stops here,
+    // before a user or a message exists.
+    await this.takeSend(pool, i.ip ?? null);
     let user: User;
     try {
       user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, passwordHash: await hashPassword(i.password), aliases });
     } catch (err) {
       if (kind && err instanceof AliasExists) throw new UsernameExists(`An account with the given ${kind} already exists.`);
+      if (err instanceof AliasExists) throw new UsernameExists(); // the skeleton: as Cognito says of a taken name
       throw err;
     }
     const dest = confirmationDestination(s, user.attributes);
@@ -90,12 +116,20 @@ export class Accounts {
     return { user, confirmed: false, delivery };
   }
 
-  async confirmSignUp(pool: Pool, username: string, code: string, options: { forceAliasCreation?: boolean } = {}): Promise<User> {
+  async confirmSignUp(pool: Pool, username: string, code: string, options: { forceAliasCreation?: boolean } = {}, ctx: SignInContext = {}): Promise<User> {
     checkCodeShape(code);
+    // Tries are counted per name as typed, known or not, so the limit tells nothing either.
+    const tries = this.codeTries(pool, 'confirm_sign_up', username);
+    const count = await tries.begin();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user)) throw new CodeMismatchException(); // as for a wrong code: existence stays hidden
-    if (user.status !== 'UNCONFIRMED') throw new NotAuthorizedException(`User cannot be confirmed. Current status is ${user.status}`);
+    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : new UserNotFoundException('Username/client id combination not found.');
+    if (user.status !== 'UNCONFIRMED') {
+      // A confirmed account answers as a wrong code would (there is no code to match any more).
+      if (hides(ctx)) throw tries.mismatch(count);
+      throw new NotAuthorizedException(`User cannot be confirmed. Current status is ${user.status}`);
+    }
     await this.consumeCode(pool, user, 'confirm_sign_up', code);
+    await tries.reset();
 
     const s = pool.settings;
     const verified: Attributes = {};
@@ -111,39 +145,58 @@ export class Accounts {
     return confirmed;
   }
 
-  async resendConfirmationCode(pool: Pool, username: string): Promise<CodeDeliveryDetails> {
+  async resendConfirmationCode(pool: Pool, username: string, ctx: SignInContext = {}): Promise<CodeDeliveryDetails> {
     const type = 'sign_up.code_resent';
+    await this.limitCodeRequests(pool, username, ctx);
+    await this.codeTries(pool, 'confirm_sign_up', username).reset();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user)) return this.simulate(pool, username, type);
-    if (user.status !== 'UNCONFIRMED') throw new InvalidParameter('User is already confirmed.');
-    await this.limitCodeRequests(pool, user.id, type);
+    if (!user || !hasPassword(user)) {
+      if (!hides(ctx)) throw new UserNotFoundException('Username/client id combination not found.');
+      return this.simulate(pool, username, type, ctx);
+    }
+    if (user.status !== 'UNCONFIRMED') {
+      if (hides(ctx)) return this.simulate(pool, username, type, ctx);
+      throw new InvalidParameter('User is already confirmed.');
+    }
     const dest = confirmationDestination(pool.settings, user.attributes);
     if (!dest) throw new InvalidParameter('There is no email or phone number to send a code to.');
     const details = await this.sendCode(pool, user, 'confirm_sign_up', dest);
-    await this.audit(pool, type, user.id, {}, { medium: details.DeliveryMedium });
+    await this.audit(pool, type, user.id, ctx, { medium: details.DeliveryMedium });
     return details;
   }
 
-  async forgotPassword(pool: Pool, username: string): Promise<CodeDeliveryDetails> {
+  async forgotPassword(pool: Pool, username: string, ctx: SignInContext = {}): Promise<CodeDeliveryDetails> {
     const type = 'password.reset_requested';
+    await this.limitCodeRequests(pool, username, ctx);
+    await this.codeTries(pool, 'reset_password', username).reset();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user) || !user.enabled) return this.simulate(pool, username, type);
-    await this.limitCodeRequests(pool, user.id, type);
+    if (!user || !hasPassword(user) || !user.enabled) {
+      if (!hides(ctx) && !user) throw new UserNotFoundException('Username/client id combination not found.');
+      return this.simulate(pool, username, type, ctx);
+    }
     const dest = recoveryDestination(pool.settings, user.attributes);
-    if (!dest) throw new InvalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
+    if (!dest) {
+      if (hides(ctx)) return this.simulate(pool, username, type, ctx);
+      throw new InvalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
+    }
     const details = await this.sendCode(pool, user, 'reset_password', dest);
-    await this.audit(pool, type, user.id, {}, { medium: details.DeliveryMedium });
+    await this.audit(pool, type, user.id, ctx, { medium: details.DeliveryMedium });
     return details;
   }
 
-  async confirmForgotPassword(pool: Pool, username: string, code: string, newPassword: string): Promise<void> {
+  async confirmForgotPassword(pool: Pool, username: string, code: string, newPassword: string, ctx: SignInContext = {}): Promise<void> {
     checkCodeShape(code);
     const user = await findUser(this.store, pool, username);
-    // The policy first: a refused password must not use up the code.
+    // The policy first: a refused password must not use up the code (nor a try).
     const bad = checkPassword(pool.settings.Policies.PasswordPolicy, newPassword, user ? passwordContext(user) : [username]);
     if (bad) throw new InvalidPasswordException(bad);
-    if (!user || !hasPassword(user)) throw new CodeMismatchException();
+    const tries = this.codeTries(pool, 'reset_password', username);
+    const count = await tries.begin();
+    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : new UserNotFoundException('Username/client id combination not found.');
     await this.consumeCode(pool, user, 'reset_password', code);
+    await tries.reset();
+    // A locked account can be recovered: the new password is not refused by the old lock.
+    for (const name of new Set([username, user.username])) await this.store.limits.resetAttempts(await this.nameKey(pool, 'sign_in', name));
     await this.store.users.updateUser(pool.id, user.id, { passwordHash: await hashPassword(newPassword), status: 'CONFIRMED' });
     await this.store.users.resetSignInFailures(pool.id, user.id);
     await this.endSessions(pool, user.id, 'password_reset');
@@ -176,17 +229,28 @@ export class Accounts {
    * state (disabled, unconfirmed, reset required) is told only once the password is proven.
    * FORCE_CHANGE_PASSWORD users are returned: the caller answers with NEW_PASSWORD_REQUIRED.
    */
-  async signIn(pool: Pool, username: string, password: string, ctx: SignInContext): Promise<User> {
+  async signIn(pool: Pool, username: string, password: string, ctx: SignInContext = {}): Promise<User> {
+    // A flood is answered at once, before anything is counted: the hashing queue is full.
+    if (passwordGate.full) throw new TooManyRequestsException();
+    // Counted before the check, so parallel guesses cannot outrun the lock; and per name as typed, known or
+    // not, so a locked account and an unknown name answer alike ("Password attempts exceeded", no hash).
+    const now = this.now();
+    const byName = await this.nameKey(pool, 'sign_in', username);
+    const named = await this.store.limits.beginAttempt(byName, now, COGNITO_LOCKOUT);
+    if (!named.allowed) {
+      await this.audit(pool, 'sign_in.locked', null, ctx, { lockedUntil: named.lockedUntil });
+      throw new NotAuthorizedException(ATTEMPTS_EXCEEDED);
+    }
     const user = await findUser(this.store, pool, username);
     if (!user || !hasPassword(user)) {
       await verifyDummy(password);
       await this.audit(pool, 'sign_in.failure', user?.id ?? null, ctx, { reason: user ? 'no_password' : 'unknown_user' });
-      throw new NotAuthorizedException();
+      throw !user && !hides(ctx) ? new UserNotFoundException() : new NotAuthorizedException();
     }
-    // Counted before the check, so parallel guesses cannot outrun the lock.
-    const now = this.now();
+    // The account's own count too: guesses spread over its aliases still meet one lock.
     const attempt = await this.store.users.beginSignInAttempt(pool.id, user.id, now, COGNITO_LOCKOUT);
     if (!attempt.allowed) {
+      await verifyDummy(password); // costs what a check costs: the other name's lock is not told apart
       await this.audit(pool, 'sign_in.locked', user.id, ctx, { lockedUntil: attempt.lockedUntil });
       throw new NotAuthorizedException(ATTEMPTS_EXCEEDED);
     }
@@ -200,6 +264,7 @@ export class Accounts {
       throw new NotAuthorizedException();
     }
     await this.store.users.resetSignInFailures(pool.id, user.id);
+    await this.store.limits.resetAttempts(byName);
     let current: User = { ...user, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null };
     if (needsRehash) current = await this.store.users.updateUser(pool.id, user.id, { passwordHash: await hashPassword(password) });
 
@@ -207,6 +272,16 @@ export class Accounts {
     await this.audit(pool, refusal ? 'sign_in.refused' : 'sign_in.success', user.id, ctx, refusal ? { reason: refusal.code } : {});
     if (refusal) throw refusal;
     return current;
+  }
+
+  /**
+   * A name as typed, as the limits count it: compatibility forms folded (NFKC: `ａlice` is `alice`),
+   * lower-cased unless the pool is case sensitive (emails always), and keyed by HMAC.
+   */
+  private async nameKey(pool: Pool, what: string, name: string): Promise<string> {
+    let n = name.trim().normalize('NFKC');
+    if (!pool.settings.UsernameConfiguration.CaseSensitive || EMAIL.test(n)) n = n.toLowerCase();
+    return `${what}:${pool.id}:${await this.nameMac.mac(`${pool.id}:${n}`)}`;
   }
 
   /** Why a user with the right password still may not sign in, if anything. */
@@ -253,18 +328,55 @@ export class Accounts {
     }
   }
 
-  /** An unknown user's code request: the same look-ups and records as a real one, and no message. */
-  private async simulate(pool: Pool, username: string, type: string): Promise<CodeDeliveryDetails> {
-    await this.store.audit.list(pool.id, { userId: randomUUID(), type, limit: MAX_CODE_REQUESTS_PER_HOUR });
+  /** A code request that sends nothing (unknown, confirmed or unreachable user): the same records as a real one. */
+  private async simulate(pool: Pool, username: string, type: string, ctx: SignInContext): Promise<CodeDeliveryDetails> {
     codeHash(pool.id, randomUUID(), newCode());
-    await this.audit(pool, type, null, {}, { simulated: true });
+    await this.audit(pool, type, null, ctx, { simulated: true });
     return simulatedDetails(username);
   }
 
-  private async limitCodeRequests(pool: Pool, userId: string, type: string): Promise<void> {
-    const since = this.now() - HOUR;
-    const recent = await this.store.audit.list(pool.id, { userId, type, limit: MAX_CODE_REQUESTS_PER_HOUR });
-    if (recent.filter((e) => e.time > since).length >= MAX_CODE_REQUESTS_PER_HOUR) throw new LimitExceededException();
+  /**
+   * Code requests are limited per name as typed (known or not: the limit tells nothing) and, like
+   * sign-ups, per source address and per pool. Counted atomically in the store.
+   */
+  private async limitCodeRequests(pool: Pool, username: string, ctx: SignInContext): Promise<void> {
+    const perName = await this.store.limits.take(await this.nameKey(pool, 'code_requests', username), MAX_CODE_REQUESTS_PER_HOUR, HOUR, this.now());
+    if (!perName.allowed) throw new LimitExceededException();
+    await this.takeSend(pool, ctx.ip ?? null);
+  }
+
+  /** One sign-up or message with a code, against the pool's RateLimits (per source address, per pool). */
+  private async takeSend(pool: Pool, ip: string | null): Promise<void> {
+    const r = pool.settings.RateLimits;
+    const windowMs = r.WindowSeconds * 1000;
+    const now = this.now();
+    if (ip && !(await this.store.limits.take(`sends:${pool.id}:ip:${ip}`, r.SignUpsAndCodesPerSourceAddress, windowMs, now)).allowed) {
+      this.log.warn({ poolId: pool.id, ip }, 'sign-up and code limit reached for a source address');
+      throw new LimitExceededException();
+    }
+    if (!(await this.store.limits.take(`sends:${pool.id}:pool`, r.SignUpsAndCodesPerPool, windowMs, now)).allowed) {
+      this.log.warn({ poolId: pool.id }, 'sign-up and code limit reached for the pool');
+      throw new LimitExceededException();
+    }
+  }
+
+  /**
+   * Tries at a code, per name as typed and purpose: each try takes a slot before the comparison, and
+   * after MAX_CODE_ATTEMPTS the name gets TooManyFailedAttempts until a new code is asked for, exactly
+   * as a real user's code is void after as many wrong tries.
+   */
+  private codeTries(pool: Pool, purpose: CodePurpose, username: string) {
+    const key = this.nameKey(pool, `code_tries:${purpose}`, username);
+    return {
+      begin: async () => {
+        const t = await this.store.limits.take(await key, MAX_CODE_ATTEMPTS, CODE_TTL_MS[purpose], this.now());
+        if (!t.allowed) throw new TooManyFailedAttemptsException();
+        return t.count;
+      },
+      /** What a try that matched no code answers: as a real code's tries do, the last one voids. */
+      mismatch: (count: number) => (count >= MAX_CODE_ATTEMPTS ? new TooManyFailedAttemptsException() : new CodeMismatchException()),
+      reset: async () => this.store.limits.resetWindow(await key),
+    };
   }
 
   /** Claims aliases together: if one is another user's, none is kept. */

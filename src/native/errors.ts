@@ -60,3 +60,10 @@ export class UserNotFoundException extends NotFound {
     super('UserNotFoundException', message);
   }
 }
+
+/** Too much work queued (a password flood): answered at once, before any hashing. */
+export class TooManyRequestsException extends DirectoryError {
+  constructor(message = 'Too many requests. Try again in a moment.') {
+    super('TooManyRequestsException', message);
+  }
+}

@@ -1,5 +1,6 @@
 // Usernames, aliases and sign-up attributes as a pool declares them (COGNITO.md §7.2, §7.3).
 import { InvalidParameter } from '../directory/errors.js';
+import { prepareUsername } from './usernames.js';
 import { STANDARD_ATTRIBUTE_SET, type PoolSettings } from '../directory/schema.js';
 import type { Store } from '../directory/store.js';
 import type { AliasKind, Attributes, Pool, User } from '../directory/types.js';
@@ -72,12 +73,26 @@ export const aliasKinds = (s: PoolSettings): AliasKind[] => [...(s.UsernameAttri
 export async function findUser(store: Store, pool: Pool, name: string): Promise<User | null> {
   const byName = await store.users.findUserByUsername(pool.id, name);
   if (byName) return byName;
+  // Names are kept as RFC 8265 prepares them (width-folded, NFC): `ａlice` typed finds `alice`.
+  const prepared = preparedOrNull(name, pool.settings.UsernameConfiguration.CaseSensitive);
+  if (prepared && prepared !== name) {
+    const byPrepared = await store.users.findUserByUsername(pool.id, prepared);
+    if (byPrepared) return byPrepared;
+  }
   for (const kind of aliasKinds(pool.settings)) {
     if ((kind === 'email' && !EMAIL.test(name)) || (kind === 'phone_number' && !E164.test(name))) continue;
     const user = await store.users.findUserByAlias(pool.id, kind, name);
     if (user) return user;
   }
   return null;
+}
+
+function preparedOrNull(name: string, caseSensitive: boolean): string | null {
+  try {
+    return prepareUsername(name, { caseSensitive });
+  } catch {
+    return null; // not a name that could have been made: nothing more to look up
+  }
 }
 
 /** Values a password must not equal. */

@@ -2,23 +2,29 @@
 // first (so composed and decomposed "é" are one password), never truncated or case-folded.
 import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2';
+import { TooManyRequestsException } from './errors.js';
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, HashGate } from './hash-gate.js';
 
 const ARGON2ID = 2 as Algorithm; // a const enum: not readable at runtime under isolatedModules
 const VERSION_0x13 = 1;
 export const PASSWORD_HASH_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } satisfies Options;
 
+/** Every argon2 call of the process goes through this gate (hash-gate.ts says why). */
+export const passwordGate = new HashGate(DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE);
+
 export const normalizePassword = (password: string): string => password.normalize('NFKC');
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(normalizePassword(password), PASSWORD_HASH_OPTIONS);
+  return passwordGate.run(() => hash(normalizePassword(password), PASSWORD_HASH_OPTIONS));
 }
 
 /** `needsRehash`: the password is right but the hash was made with other parameters than ours. */
 export async function verifyPassword(stored: string, password: string): Promise<{ ok: boolean; needsRehash: boolean }> {
   let ok = false;
   try {
-    ok = await verify(stored, normalizePassword(password));
-  } catch {
+    ok = await passwordGate.run(() => verify(stored, normalizePassword(password)));
+  } catch (err) {
+    if (err instanceof TooManyRequestsException) throw err;
     return { ok: false, needsRehash: false }; // not an argon2 hash we can read
   }
   return { ok, needsRehash: ok && !current(stored) };
@@ -35,5 +41,6 @@ let dummy: Promise<string> | undefined;
 /** Costs what a real verification costs, for unknown users: the answer's timing must not tell them apart. */
 export async function verifyDummy(password: string): Promise<void> {
   dummy ??= hash(randomBytes(32).toString('base64url'), PASSWORD_HASH_OPTIONS);
-  await verify(await dummy, normalizePassword(password));
+  const stored = await dummy;
+  await passwordGate.run(() => verify(stored, normalizePassword(password)));
 }

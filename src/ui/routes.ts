@@ -4,6 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { DirectoryError } from '../directory/errors.js';
+import type { SignInContext } from '../native/accounts.js';
+import { LimitExceededException, TooManyRequestsException } from '../native/errors.js';
 import { sha256 } from '../directory/secrets.js';
 import type { Pool, User } from '../directory/types.js';
 import { cookiesFor } from '../http/cookies.js';
@@ -50,6 +52,15 @@ function messageOf(err: unknown): string {
   if (err instanceof DirectoryError) return err.message;
   throw err;
 }
+
+/** 429 for the limits (a flood, too many requests), 400 for everything else a user can fix. */
+const statusOf = (err: unknown): number =>
+  err instanceof TooManyRequestsException || err instanceof LimitExceededException ? 429 : 400;
+
+/** What the account operations need to know of this request: the app, the source, how to answer unknown users. */
+const contextOf = (ctx: Context, req: ValidRequest): SignInContext => ({
+  clientId: req.client.clientId, ip: ctx.ip, preventUserExistenceErrors: req.client.settings.PreventUserExistenceErrors,
+});
 
 async function finishSignIn(ctx: Context, s: Services, pool: Pool, req: ValidRequest, user: User): Promise<void> {
   const session = await startSession(ctx, s, pool.id, user, { via: 'COGNITO' });
@@ -114,7 +125,7 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    const user = await s.accounts.signIn(pool, username, text(form, 'password'), { clientId: req.client.clientId, ip: ctx.ip });
+    const user = await s.accounts.signIn(pool, username, text(form, 'password'), contextOf(ctx, req));
     // A temporary password is no way in: the hosted pages have no new-password step yet, so send the
     // user to set one through the reset flow rather than letting the temporary one become permanent.
     if (user.status === 'FORCE_CHANGE_PASSWORD')
@@ -127,7 +138,7 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
       if (user) await markPending(ctx, s, pool, user);
       return toConfirm(ctx, c, username);
     }
-    show(ctx, 400, loginPage({ ...c, error: messageOf(err) }, username, await providersOf(s, pool, req)));
+    show(ctx, statusOf(err), loginPage({ ...c, error: messageOf(err) }, username, await providersOf(s, pool, req)));
   }
 }
 
@@ -148,12 +159,12 @@ export async function signUpPost(ctx: Context, s: Services, pool: Pool): Promise
   const attributes: Record<string, string> = {};
   for (const a of signUpAttributes(pool)) if (text(form, a.name).trim()) attributes[a.name] = text(form, a.name).trim();
   try {
-    const { user, confirmed } = await s.accounts.signUp(pool, { clientId: req.client.clientId, username, password: text(form, 'password'), attributes });
+    const { user, confirmed } = await s.accounts.signUp(pool, { clientId: req.client.clientId, ip: ctx.ip, username, password: text(form, 'password'), attributes });
     if (confirmed) return finishSignIn(ctx, s, pool, req, user);
     await markPending(ctx, s, pool, user);
     toConfirm(ctx, c, username);
   } catch (err) {
-    show(ctx, 400, signUpPage({ ...c, error: messageOf(err) }, { username, ...attributes }));
+    show(ctx, statusOf(err), signUpPage({ ...c, error: messageOf(err) }, { username, ...attributes }));
   }
 }
 
@@ -170,15 +181,15 @@ export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promis
   const { form, req, c, username } = posted;
   try {
     if (form.resend === '1') {
-      await s.accounts.resendConfirmationCode(pool, username);
+      await s.accounts.resendConfirmationCode(pool, username, contextOf(ctx, req));
       return show(ctx, 200, confirmPage({ ...c, notice: 'If the account is waiting for confirmation, a new code is on its way.' }, username));
     }
-    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim());
+    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim(), {}, contextOf(ctx, req));
     if (await takePending(ctx, s, pool, user)) return finishSignIn(ctx, s, pool, req, user);
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/login', { confirmed: '1', username }));
   } catch (err) {
-    show(ctx, 400, confirmPage({ ...c, error: messageOf(err) }, username));
+    show(ctx, statusOf(err), confirmPage({ ...c, error: messageOf(err) }, username));
   }
 }
 
@@ -193,12 +204,12 @@ export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.forgotPassword(pool, username);
+    await s.accounts.forgotPassword(pool, username, contextOf(ctx, req));
     // The same answer whether or not the account exists.
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/confirmForgotPassword', { username }));
   } catch (err) {
-    show(ctx, 400, forgotPage({ ...c, error: messageOf(err) }, username));
+    show(ctx, statusOf(err), forgotPage({ ...c, error: messageOf(err) }, username));
   }
 }
 
@@ -214,10 +225,10 @@ export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'));
+    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'), contextOf(ctx, req));
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/login', { reset: '1', username }));
   } catch (err) {
-    show(ctx, 400, resetPage({ ...c, error: messageOf(err) }, username));
+    show(ctx, statusOf(err), resetPage({ ...c, error: messageOf(err) }, username));
   }
 }

@@ -80,7 +80,11 @@ describe('forgot password', () => {
 
     const plain = await open({});
     await confirmedUser(plain, 'uma', 'uma@example.com'); // not auto-verified
-    await rejectsWith(plain.accounts.forgotPassword(plain.pool, 'uma'), 'InvalidParameterException', 'Cannot reset password for the user as there is no registered/verified email or phone_number');
+    // LEGACY clients are told; by default (PreventUserExistenceErrors ENABLED) the answer is the simulated one.
+    await rejectsWith(plain.accounts.forgotPassword(plain.pool, 'uma', { preventUserExistenceErrors: 'LEGACY' }), 'InvalidParameterException', 'Cannot reset password for the user as there is no registered/verified email or phone_number');
+    const queued = (await plain.outbox()).length;
+    assert.equal((await plain.accounts.forgotPassword(plain.pool, 'uma')).DeliveryMedium, 'EMAIL');
+    assert.equal((await plain.outbox()).length, queued, 'nothing is sent to an unverified address');
   });
 
   it(`limits code requests to ${MAX_CODE_REQUESTS_PER_HOUR} an hour per user`, async () => {

@@ -18,6 +18,8 @@ after(async () => {
 const signUp = (h: Harness, username: string, attributes: Record<string, string> = {}, password = GOOD) =>
   h.accounts.signUp(h.pool, { clientId: CTX.clientId, username, password, attributes });
 
+const LEGACY = { preventUserExistenceErrors: 'LEGACY' } as const;
+
 describe('plain pool', () => {
   it('signs up, sends a code with the pool template, confirms, signs in; usernames are case-insensitive', async () => {
     const h = await open({
@@ -42,7 +44,9 @@ describe('plain pool', () => {
     assert.equal((await h.accounts.signIn(h.pool, 'aLiCe', GOOD, CTX)).id, user.id);
 
     await rejectsWith(signUp(h, 'ALICE', { email: 'other@example.com' }), 'UsernameExistsException', 'User already exists');
-    await rejectsWith(h.accounts.confirmSignUp(h.pool, 'alice', code), 'NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
+    await rejectsWith(h.accounts.confirmSignUp(h.pool, 'alice', code, {}, LEGACY), 'NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
+    // By default (PreventUserExistenceErrors ENABLED) a confirmed account answers as an unknown one does.
+    await rejectsWith(h.accounts.confirmSignUp(h.pool, 'alice', code), 'CodeMismatchException', 'Invalid verification code provided, please try again.');
     const types = (await h.store.audit.list(h.pool.id, { userId: user.id })).map((e) => e.type);
     assert.deepEqual(types.sort(), ['sign_in.refused', 'sign_in.success', 'sign_up', 'sign_up.confirmed']);
   });
@@ -81,7 +85,12 @@ describe('plain pool', () => {
     await rejectsWith(h.accounts.confirmSignUp(h.pool, 'carl', fresh), 'ExpiredCodeException', 'Invalid code provided, please request a code again.');
     await h.accounts.resendConfirmationCode(h.pool, 'carl');
     assert.equal((await h.accounts.confirmSignUp(h.pool, 'carl', await h.lastCode('carl@example.com'))).status, 'CONFIRMED');
-    await rejectsWith(h.accounts.resendConfirmationCode(h.pool, 'carl'), 'InvalidParameterException', 'User is already confirmed.');
+    await rejectsWith(h.accounts.resendConfirmationCode(h.pool, 'carl', LEGACY), 'InvalidParameterException', 'User is already confirmed.');
+    const sentBefore = (await h.outbox()).length;
+    const asUnknown = await h.accounts.resendConfirmationCode(h.pool, 'carl');
+    assert.equal(asUnknown.DeliveryMedium, 'EMAIL');
+    assert.match(asUnknown.Destination, /^[a-z]\*\*\*@[a-z]\*\*\*\.com$/, 'by default, the simulated answer an unknown name gets');
+    assert.equal((await h.outbox()).length, sentBefore, 'and nothing is sent');
 
     await rejectsWith(h.accounts.confirmSignUp(h.pool, 'nobody', '123456'), 'CodeMismatchException');
     await rejectsWith(h.accounts.confirmSignUp(h.pool, 'carl', ''), 'InvalidParameterException');
