@@ -36,10 +36,11 @@ export class HashGate {
 }
 
 /**
- * As many hashes at once as there are cores, but never more than libuv's pool minus two threads, which
- * stay free for signing (the pool has UV_THREADPOOL_SIZE threads, 4 by default); and a queue of about a
- * quarter of a second of hashing (~20 ms each) per running hash.
+ * One hash at a time per core but one (at least one), so a core stays free for the event loop and
+ * token signing, and never more than libuv's pool minus two threads (UV_THREADPOOL_SIZE, 4 by
+ * default), which stay free for signing; a queue of about a quarter of a second of hashing (~20 ms
+ * each) per running hash. Measured with `npm run bench:flood` (docs/performance.md).
  */
 const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-export const DEFAULT_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism(), POOL_THREADS - 2));
+export const DEFAULT_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism() - 1, POOL_THREADS - 2));
 export const DEFAULT_HASH_QUEUE = 12 * DEFAULT_HASH_CONCURRENCY;
