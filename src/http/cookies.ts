@@ -4,6 +4,7 @@
 // (development on loopback) it is `<name>` scoped to the pool's path. Written by hand rather than
 // through ctx.cookies, which refuses Secure cookies behind a TLS-terminating proxy.
 import type { Context } from 'koa';
+import { secureCookies, type Services } from '../services.js';
 
 export interface CookieOptions {
   maxAgeMs?: number;
@@ -48,5 +49,5 @@ export function poolCookies(ctx: Context, poolId: string, secure: boolean): Pool
 }
 
 /** The pool's cookies, Secure and `__Host-` whenever the public URL is https. */
-export const cookiesFor = (ctx: Context, s: { publicUrl: string }, poolId: string): PoolCookies =>
-  poolCookies(ctx, poolId, s.publicUrl.startsWith('https:'));
+export const cookiesFor = (ctx: Context, s: Pick<Services, 'publicUrl'>, poolId: string): PoolCookies =>
+  poolCookies(ctx, poolId, secureCookies(s));
