@@ -44,6 +44,8 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
 const hides = (ctx: SignInContext) => ctx.preventUserExistenceErrors !== 'LEGACY';
+/** What a LEGACY client is told of an unknown name on the code paths (Cognito's words). */
+const unknownUser = () => new UserNotFoundException('Username/client id combination not found.');
 
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
@@ -122,7 +124,7 @@ export class Accounts {
     const tries = this.codeTries(pool, 'confirm_sign_up', username);
     const count = await tries.begin();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : new UserNotFoundException('Username/client id combination not found.');
+    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
     if (user.status !== 'UNCONFIRMED') {
       // A confirmed account answers as a wrong code would (there is no code to match any more).
       if (hides(ctx)) throw tries.mismatch(count);
@@ -151,7 +153,7 @@ export class Accounts {
     await this.codeTries(pool, 'confirm_sign_up', username).reset();
     const user = await findUser(this.store, pool, username);
     if (!user || !hasPassword(user)) {
-      if (!hides(ctx)) throw new UserNotFoundException('Username/client id combination not found.');
+      if (!hides(ctx)) throw unknownUser();
       return this.simulate(pool, username, type, ctx);
     }
     if (user.status !== 'UNCONFIRMED') {
@@ -171,7 +173,7 @@ export class Accounts {
     await this.codeTries(pool, 'reset_password', username).reset();
     const user = await findUser(this.store, pool, username);
     if (!user || !hasPassword(user) || !user.enabled) {
-      if (!hides(ctx) && !user) throw new UserNotFoundException('Username/client id combination not found.');
+      if (!hides(ctx) && !user) throw unknownUser();
       return this.simulate(pool, username, type, ctx);
     }
     const dest = recoveryDestination(pool.settings, user.attributes);
@@ -192,7 +194,7 @@ export class Accounts {
     if (bad) throw new InvalidPasswordException(bad);
     const tries = this.codeTries(pool, 'reset_password', username);
     const count = await tries.begin();
-    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : new UserNotFoundException('Username/client id combination not found.');
+    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
     await this.consumeCode(pool, user, 'reset_password', code);
     await tries.reset();
     // A locked account can be recovered: the new password is not refused by the old lock.
