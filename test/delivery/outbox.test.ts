@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Db } from '../../src/directory/sqlite/db.js';
 import { describe, it } from 'node:test';
 import { createTransport, Delivery, outboxFileTransport, type Message, type Sender, type Transport } from '../../src/delivery/index.js';
 import { setup } from './support.js';
@@ -63,8 +63,9 @@ describe('Delivery', () => {
     const notices = env.entries().filter((e) => e.msg === 'message delivered');
     assert.deepEqual(notices.map((e) => [e.channel, e.to, e.subject]), [['email', 'user3@example.com', 'Your verification code'], ['email', 'user4@example.com', 'Your verification code']]);
     assert.ok(!env.logs.join('').includes('100003') && !env.logs.join('').includes('100004'));
-    const db = new Database(env.file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT body FROM outbox').all(), [{ body: '' }, { body: '' }]);
+    const db = new Db(env.file, { readOnly: true });
+    // node:sqlite rows have no prototype: compared as plain objects.
+    assert.deepEqual(db.prepare('SELECT body FROM outbox').all().map((r) => ({ ...(r as object) })), [{ body: '' }, { body: '' }]);
     db.close();
     await env.cleanup();
   });

@@ -1,6 +1,6 @@
 // Sign-up and confirmation in plain, email-as-username and alias pools: usernames, attributes, codes.
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import { Db } from '../../src/directory/sqlite/db.js';
 import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/directory/secrets.js';
 import { CTX, GOOD, confirmedUser, harness, rejectsWith, type Harness } from './harness.js';
@@ -55,7 +55,7 @@ describe('plain pool', () => {
     const h = await open();
     const { user } = await signUp(h, 'bea', { email: 'bea@example.com' });
     const code = await h.lastCode('bea@example.com');
-    const db = new Database(h.file, { readonly: true });
+    const db = new Db(h.file, { readOnly: true });
     const row = db.prepare('SELECT code_hash, expires_at, created_at FROM one_time_codes WHERE user_id = ?').get(user.id) as { code_hash: string; expires_at: number; created_at: number };
     const outboxRow = db.prepare('SELECT body FROM outbox').get() as { body: string };
     db.close();

@@ -1,35 +1,98 @@
-// Opening the embedded database: WAL for concurrent readers, a busy timeout for concurrent writers
-// (other processes on the same file), foreign keys off (the Store port owns integrity), migrations.
-import Database from 'better-sqlite3';
+// Opening the embedded database with Node's own SQLite (node:sqlite, no native addon to build): WAL for
+// concurrent readers, a busy timeout for concurrent writers (other processes on the same file),
+// foreign keys off (the Store port owns integrity), migrations.
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.js';
 
-export type Db = Database.Database;
+/** Positional values, or one object of named ones (`@name`). */
+type Params = unknown[];
+
+/** A prepared statement as the adapter uses it: rows come back untyped (each caller names its row type). */
+export interface Statement {
+  get(...params: Params): unknown;
+  all(...params: Params): unknown[];
+  run(...params: Params): { changes: number };
+}
+
+/** The database, with the one kind of transaction the adapter uses. */
+export class Db {
+  private readonly raw: DatabaseSync;
+  private depth = 0;
+
+  constructor(file: string, options: { readOnly?: boolean } = {}) {
+    // `timeout` is SQLite's busy timeout: a writer waits up to 5 s for another process's lock.
+    this.raw = new DatabaseSync(file, { timeout: 5000, readOnly: options.readOnly ?? false });
+    if (!options.readOnly) this.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  }
+
+  get open(): boolean {
+    return this.raw.isOpen;
+  }
+
+  prepare(sql: string): Statement {
+    const st = this.raw.prepare(sql);
+    return {
+      get: (...p) => st.get(...(p as SQLInputValue[])),
+      all: (...p) => st.all(...(p as SQLInputValue[])),
+      run: (...p) => ({ changes: Number(st.run(...(p as SQLInputValue[])).changes) }),
+    };
+  }
+
+  exec(sql: string): void {
+    this.raw.exec(sql);
+  }
+
+  /**
+   * Runs `work` in BEGIN IMMEDIATE … COMMIT (ROLLBACK when it throws): the write lock is taken at the
+   * start, so another process's writer waits instead of interleaving between our read and our write.
+   * A call inside another one joins the outer transaction.
+   */
+  immediate<T>(work: () => T): T {
+    if (this.depth > 0) return work();
+    this.raw.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      const result = work();
+      this.raw.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.raw.isTransaction) this.raw.exec('ROLLBACK');
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
 
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const db = new Db(file);
   migrate(db);
   return db;
 }
 
 function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const apply = db.transaction(() => {
+  db.immediate(() => {
     const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
     for (let v = (row.v ?? 0) + 1; v <= MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v - 1]!);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(v, Date.now());
     }
   });
-  apply.immediate();
 }
+
+// SQLite's extended result codes for the two constraints a unique write can hit.
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
 /** The unique constraint a failed write hit, e.g. `users.pool_id, users.username_key`; null for other errors. */
 export function uniqueViolation(err: unknown): string | null {
-  const e = err as { code?: string; message?: string };
-  if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  const e = err as { errcode?: number; message?: string };
+  if (e?.errcode !== SQLITE_CONSTRAINT_UNIQUE && e?.errcode !== SQLITE_CONSTRAINT_PRIMARYKEY) return null;
   return /constraint failed: (.*)$/.exec(e.message ?? '')?.[1] ?? '';
 }
 

@@ -55,7 +55,7 @@ export class SqliteFlows implements FlowStore {
   }
 
   async consumeOneTimeCode(poolId: string, userId: string, purpose: CodePurpose, codeHash: string, now: Millis, maxAttempts = 5): Promise<ConsumeOneTimeCodeResult> {
-    const consume = this.db.transaction((): ConsumeOneTimeCodeResult => {
+    const consume = () => this.db.immediate((): ConsumeOneTimeCodeResult => {
       const key = [poolId, userId, purpose];
       const r = this.db.prepare('SELECT code_hash, attempts, expires_at FROM one_time_codes WHERE pool_id = ? AND user_id = ? AND purpose = ?').get(...key) as CodeRow | undefined;
       if (!r) return 'none';
@@ -68,7 +68,7 @@ export class SqliteFlows implements FlowStore {
       this.db.prepare('UPDATE one_time_codes SET attempts = attempts + 1 WHERE pool_id = ? AND user_id = ? AND purpose = ?').run(...key);
       return r.attempts + 1 >= maxAttempts ? 'too_many_attempts' : 'mismatch';
     });
-    return consume.immediate();
+    return consume();
   }
 
   async rememberOnce(namespace: string, key: string, expiresAt: Millis, now: Millis): Promise<boolean> {

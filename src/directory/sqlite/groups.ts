@@ -37,7 +37,7 @@ export class SqliteGroups implements GroupStore {
   }
 
   async updateGroup(poolId: string, name: string, patch: Partial<Pick<Group, 'description' | 'precedence' | 'roleArn'>>): Promise<Group> {
-    const update = this.db.transaction((): Group => {
+    const update = () => this.db.immediate((): Group => {
       const current = this.db.prepare('SELECT * FROM groups WHERE pool_id = ? AND name = ?').get(poolId, name) as Row | undefined;
       if (!current) throw groupNotFound();
       const next = { ...toGroup(current), ...patch, updatedAt: Date.now() };
@@ -45,15 +45,15 @@ export class SqliteGroups implements GroupStore {
         .run(next.description, next.precedence, next.roleArn, next.updatedAt, poolId, name);
       return next;
     });
-    return update.immediate();
+    return update();
   }
 
   async deleteGroup(poolId: string, name: string): Promise<boolean> {
-    const remove = this.db.transaction(() => {
+    const remove = () => this.db.immediate(() => {
       this.db.prepare('DELETE FROM memberships WHERE pool_id = ? AND group_name = ?').run(poolId, name);
       return this.db.prepare('DELETE FROM groups WHERE pool_id = ? AND name = ?').run(poolId, name).changes > 0;
     });
-    return remove.immediate();
+    return remove();
   }
 
   async listGroups(poolId: string): Promise<Group[]> {
@@ -61,13 +61,13 @@ export class SqliteGroups implements GroupStore {
   }
 
   async addUserToGroup(poolId: string, groupName: string, userId: string): Promise<void> {
-    const add = this.db.transaction(() => {
+    const add = () => this.db.immediate(() => {
       if (!this.db.prepare('SELECT 1 FROM groups WHERE pool_id = ? AND name = ?').get(poolId, groupName)) throw groupNotFound();
       if (!this.db.prepare('SELECT 1 FROM users WHERE id = ? AND pool_id = ?').get(userId, poolId))
         throw new NotFound('UserNotFoundException', 'User does not exist.');
       this.db.prepare('INSERT INTO memberships (pool_id, group_name, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(poolId, groupName, userId);
     });
-    add.immediate();
+    add();
   }
 
   async removeUserFromGroup(poolId: string, groupName: string, userId: string): Promise<void> {

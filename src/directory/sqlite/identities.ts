@@ -19,7 +19,7 @@ export class SqliteIdentities implements IdentityStore {
 
   async linkIdentity(i: Omit<LinkedIdentity, 'createdAt' | 'updatedAt'>): Promise<LinkedIdentity> {
     const now = Date.now();
-    const link = this.db.transaction(() => {
+    const link = () => this.db.immediate(() => {
       if (!this.db.prepare('SELECT 1 FROM users WHERE id = ? AND pool_id = ?').get(i.userId, i.poolId))
         throw new NotFound('UserNotFoundException', 'User does not exist.');
       this.db
@@ -28,7 +28,7 @@ export class SqliteIdentities implements IdentityStore {
         .run(i.poolId, i.providerName, i.subject, i.userId, i.providerType, i.issuer, i.primary ? 1 : 0, i.lastClaims, now, now);
     });
     try {
-      link.immediate();
+      link();
     } catch (err) {
       if (uniqueViolation(err) !== null) throw new IdentityAlreadyLinked();
       throw err;

@@ -32,7 +32,7 @@ export function openSqliteStore(options: { file: string }): Store {
       db.prepare('SELECT 1').get();
     },
     async purgeExpired(now: Millis) {
-      const purge = db.transaction((): number => {
+      const purge = () => db.immediate((): number => {
         let n = 0;
         for (const table of ['auth_codes', 'flows', 'sessions', 'one_time_codes', 'seen', 'refresh_tokens', 'limits'])
           n += db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now).changes;
@@ -42,7 +42,7 @@ export function openSqliteStore(options: { file: string }): Store {
         n += db.prepare('DELETE FROM refresh_tokens WHERE family_id NOT IN (SELECT id FROM refresh_families)').run().changes;
         return n;
       });
-      return purge.immediate();
+      return purge();
     },
     async close() {
       if (db.open) db.close();

@@ -36,13 +36,13 @@ export class SqliteKeys implements KeyStore {
   }
 
   async rotateKey(k: NewKey, now: Millis, publishUntil: Millis): Promise<SigningKey> {
-    const rotate = this.db.transaction(() => {
+    const rotate = () => this.db.immediate(() => {
       this.db
         .prepare(`UPDATE keys SET active_slot = 'retired:' || kid, retired_at = ?, publish_until = ? WHERE active_slot = ?`)
         .run(now, publishUntil, slot(k.poolId, k.purpose));
       this.insert(k);
     });
-    rotate.immediate();
+    rotate();
     return (await this.getKey(k.kid))!;
   }
 

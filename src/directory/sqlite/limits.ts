@@ -12,7 +12,7 @@ export class SqliteLimits implements LimitStore {
 
   /** Reads the record, lets `decide` compute the result and the record to write (null: none), writes it. */
   private update<R extends { next: LimitRecord | null }>(key: string, decide: (cur: LimitRecord | null) => R): R {
-    const run = this.db.transaction((): R => {
+    const run = () => this.db.immediate((): R => {
       const r = this.db.prepare('SELECT count, at, until, expires_at FROM limits WHERE key = ?').get(key) as Row | undefined;
       const decided = decide(r ? { count: r.count, at: r.at, until: r.until, expiresAt: r.expires_at } : null);
       const { next } = decided;
@@ -23,7 +23,7 @@ export class SqliteLimits implements LimitStore {
           .run(key, next.count, next.at, next.until, next.expiresAt);
       return decided;
     });
-    return run.immediate();
+    return run();
   }
 
   async beginAttempt(key: string, now: Millis, policy: LockoutPolicy = COGNITO_LOCKOUT) {

@@ -76,7 +76,7 @@ export class SqlitePools implements PoolStore {
 
   async putProvider(provider: Omit<IdentityProvider, 'createdAt' | 'updatedAt'>): Promise<IdentityProvider> {
     const now = Date.now();
-    const put = this.db.transaction(() => {
+    const put = () => this.db.immediate(() => {
       this.db
         .prepare(`INSERT INTO providers (pool_id, name, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                   ON CONFLICT (pool_id, name) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`)
@@ -92,7 +92,7 @@ export class SqlitePools implements PoolStore {
         }
       }
     });
-    put.immediate();
+    put();
     return (await this.getProvider(provider.poolId, provider.name))!;
   }
 
@@ -118,10 +118,10 @@ export class SqlitePools implements PoolStore {
   }
 
   async deleteProvider(poolId: string, name: string): Promise<boolean> {
-    const remove = this.db.transaction(() => {
+    const remove = () => this.db.immediate(() => {
       this.db.prepare('DELETE FROM idp_identifiers WHERE pool_id = ? AND provider_name = ?').run(poolId, name);
       return this.db.prepare('DELETE FROM providers WHERE pool_id = ? AND name = ?').run(poolId, name).changes > 0;
     });
-    return remove.immediate();
+    return remove();
   }
 }

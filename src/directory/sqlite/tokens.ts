@@ -29,7 +29,7 @@ export class SqliteTokens implements TokenStore {
   }
 
   async consumeAuthCode(hash: string, now: Millis): Promise<ConsumeCodeResult> {
-    const consume = this.db.transaction((): ConsumeCodeResult => {
+    const consume = () => this.db.immediate((): ConsumeCodeResult => {
       const row = this.db.prepare('SELECT * FROM auth_codes WHERE hash = ?').get(hash) as CodeRow | undefined;
       if (!row) return { status: 'invalid' };
       if (row.consumed_at !== null) return { status: 'replayed', code: toCode(row) };
@@ -37,18 +37,18 @@ export class SqliteTokens implements TokenStore {
       this.db.prepare('UPDATE auth_codes SET consumed_at = ? WHERE hash = ?').run(now, hash);
       return { status: 'ok', code: toCode({ ...row, consumed_at: now }) };
     });
-    return consume.immediate();
+    return consume();
   }
 
   async createRefreshFamily(f: Omit<RefreshFamily, 'revokedAt' | 'revokedReason'>, t: Omit<RefreshToken, 'familyId' | 'rotatedAt'>): Promise<void> {
-    const create = this.db.transaction(() => {
+    const create = () => this.db.immediate(() => {
       this.db
         .prepare(`INSERT INTO refresh_families (id, pool_id, client_id, user_id, origin_jti, auth_time, scopes, code_hash, created_at, expires_at)
                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(f.id, f.poolId, f.clientId, f.userId, f.originJti, f.authTime, json(f.scopes), f.codeHash, f.createdAt, f.expiresAt);
       this.db.prepare('INSERT INTO refresh_tokens (hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(t.hash, f.id, t.createdAt, t.expiresAt);
     });
-    create.immediate();
+    create();
   }
 
   private live(hash: string, now: Millis): { token: TokenRow; family: FamilyRow } | null {
@@ -66,7 +66,7 @@ export class SqliteTokens implements TokenStore {
   }
 
   async rotateRefreshToken(oldHash: string, next: Omit<RefreshToken, 'familyId' | 'rotatedAt'>, now: Millis, graceMs = 0): Promise<RotateResult> {
-    const rotate = this.db.transaction((): RotateResult => {
+    const rotate = () => this.db.immediate((): RotateResult => {
       const found = this.live(oldHash, now);
       if (!found) return { status: 'invalid' };
       const { token, family } = found;
@@ -81,7 +81,7 @@ export class SqliteTokens implements TokenStore {
         .run(next.hash, family.id, next.createdAt, Math.min(next.expiresAt, family.expires_at));
       return { status: 'rotated', family: toFamily(family) };
     });
-    return rotate.immediate();
+    return rotate();
   }
 
   async getRefreshFamily(id: string): Promise<RefreshFamily | null> {

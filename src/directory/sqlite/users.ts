@@ -36,7 +36,7 @@ export class SqliteUsers implements UserStore {
     const caseSensitive = this.caseOf(input.poolId);
     const now = Date.now();
     const user = newUserRecord(input, now);
-    const create = this.db.transaction(() => {
+    const create = () => this.db.immediate(() => {
       this.db
         .prepare(`INSERT INTO users (id, pool_id, sub, username, username_key, status, enabled, attributes, password_hash,
                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -48,7 +48,7 @@ export class SqliteUsers implements UserStore {
       this.writeSearch(user);
     });
     try {
-      create.immediate();
+      create();
     } catch (err) {
       const which = uniqueViolation(err);
       if (which === null) throw err;
@@ -84,7 +84,7 @@ export class SqliteUsers implements UserStore {
 
   async updateUser(poolId: string, userId: string, patch: UserPatch): Promise<User> {
     checkAttributeNames(patch.setAttributes, patch.deleteAttributes);
-    const update = this.db.transaction((): User => {
+    const update = () => this.db.immediate((): User => {
       const current = this.one('SELECT * FROM users WHERE id = ? AND pool_id = ?', userId, poolId);
       if (!current) throw new NotFound('UserNotFoundException', 'User does not exist.');
       const next = applyUserPatch(current, patch);
@@ -94,11 +94,11 @@ export class SqliteUsers implements UserStore {
       this.writeSearch(next);
       return next;
     });
-    return update.immediate();
+    return update();
   }
 
   async deleteUser(poolId: string, userId: string): Promise<boolean> {
-    const remove = this.db.transaction((): boolean => {
+    const remove = () => this.db.immediate((): boolean => {
       const families = this.db.prepare('SELECT id FROM refresh_families WHERE pool_id = ? AND user_id = ?').all(poolId, userId) as { id: string }[];
       for (const f of families) this.db.prepare('DELETE FROM refresh_tokens WHERE family_id = ?').run(f.id);
       for (const table of ['refresh_families', 'aliases', 'identities', 'memberships', 'one_time_codes', 'sessions', 'auth_codes'])
@@ -106,7 +106,7 @@ export class SqliteUsers implements UserStore {
       this.db.prepare('DELETE FROM user_search WHERE user_id = ?').run(userId);
       return this.db.prepare('DELETE FROM users WHERE id = ? AND pool_id = ?').run(userId, poolId).changes > 0;
     });
-    return remove.immediate();
+    return remove();
   }
 
   async listUsers(poolId: string, options: { filter?: UserFilter; limit?: number; nextToken?: string } = {}): Promise<Page<User>> {
@@ -136,7 +136,7 @@ export class SqliteUsers implements UserStore {
 
   async claimAlias(poolId: string, kind: AliasKind, value: string, userId: string, options: { force?: boolean } = {}): Promise<void> {
     const key = aliasKey(kind, value, this.caseOf(poolId));
-    const claim = this.db.transaction(() => {
+    const claim = () => this.db.immediate(() => {
       if (!this.db.prepare('SELECT 1 FROM users WHERE id = ? AND pool_id = ?').get(userId, poolId))
         throw new NotFound('UserNotFoundException', 'User does not exist.');
       if (options.force) this.db.prepare('DELETE FROM aliases WHERE pool_id = ? AND kind = ? AND key = ?').run(poolId, kind, key);
@@ -146,7 +146,7 @@ export class SqliteUsers implements UserStore {
       const owner = this.db.prepare('SELECT user_id FROM aliases WHERE pool_id = ? AND kind = ? AND key = ?').get(poolId, kind, key) as { user_id: string };
       if (owner.user_id !== userId) throw new AliasExists();
     });
-    claim.immediate();
+    claim();
   }
 
   async releaseAlias(poolId: string, kind: AliasKind, userId: string): Promise<void> {
@@ -154,7 +154,7 @@ export class SqliteUsers implements UserStore {
   }
 
   private countAttempt(poolId: string, userId: string, now: Millis, policy: LockoutPolicy, refuseWhileLocked: boolean): SignInAttempt {
-    const count = this.db.transaction((): SignInAttempt => {
+    const count = () => this.db.immediate((): SignInAttempt => {
       const row = this.db.prepare('SELECT failed_sign_ins, last_failed_sign_in_at, locked_until FROM users WHERE id = ? AND pool_id = ?')
         .get(userId, poolId) as Pick<UserRow, 'failed_sign_ins' | 'last_failed_sign_in_at' | 'locked_until'> | undefined;
       if (!row) throw new NotFound('UserNotFoundException', 'User does not exist.');
@@ -165,7 +165,7 @@ export class SqliteUsers implements UserStore {
           .run(next.failedSignIns, next.lastFailedSignInAt, next.lockedUntil, userId);
       return { allowed, failedSignIns: next.failedSignIns, lockedUntil: next.lockedUntil };
     });
-    return count.immediate();
+    return count();
   }
 
   async recordSignInFailure(poolId: string, userId: string, now: Millis, policy: LockoutPolicy = COGNITO_LOCKOUT): Promise<SignInFailure> {
