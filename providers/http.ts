@@ -1,6 +1,6 @@
 // Outbound calls to providers: a 10-second timeout, a clear error, and endpoints that default to the
 // real providers' and may be overridden in ProviderDetails (how tests point a provider at a stand-in).
-import { isAllowedEndpointUrl } from '../src/directory/urls.js';
+import { isAllowedEndpointUrl } from '../src/shared/urls.js';
 import { ProviderError, type AdapterDeps } from './provider.js';
 
 export const TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 // Provider type → adapter. Adapters are cached per provider version, so discovery documents, JWKS
 // and Apple's client secret are reused across sign-ins and refreshed when the provider changes.
-import type { ProviderType } from '../src/directory/schema.js';
+import type { ProviderType } from '../src/shared/provider-types.js';
 import { createAmazonAdapter } from './amazon.js';
 import { createAppleAdapter } from './apple.js';
 import { createFacebookAdapter } from './facebook.js';

@@ -5,7 +5,7 @@
 // issuer spellings can be accepted, and the signature is always checked.
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { isAllowedEndpointUrl } from '../src/directory/urls.js';
+import { isAllowedEndpointUrl } from '../src/shared/urls.js';
 import { call, json, TIMEOUT_MS } from './http.js';
 import { ProviderError, type AdapterDeps, type BeginRequest, type CallbackRequest, type Claims, type ExternalIdentity, type FlowState, type ProviderAdapter } from './provider.js';
 

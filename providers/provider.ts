@@ -1,7 +1,7 @@
 // The provider adapter seam: an adapter turns one provider's protocol into one verified identity and
 // knows nothing else (no Koa, no store). The federation core keeps the flow, checks the state and
 // the browser binding, and maps the identity onto a user.
-import type { ProviderType } from '../src/directory/schema.js';
+import type { ProviderType } from '../src/shared/provider-types.js';
 
 export type ClaimValue = string | number | boolean | null | ClaimValue[] | { [name: string]: ClaimValue };
 export type Claims = Record<string, ClaimValue>;

@@ -9,7 +9,7 @@ import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import { loadSettings, SettingsError } from './settings.js';
 import { KeyRing } from './tokens/keys.js';
-import { SpKeys } from './saml/sp-keys.js';
+import { SpKeys } from './tokens/sp-keys.js';
 import { mapAttributes } from './federation/mapping.js';
 import { linkProviderForUser } from './federation/users.js';
 

@@ -5,8 +5,8 @@ import type { Delivery } from './delivery/index.js';
 import type { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import type { Accounts } from './native/accounts.js';
-import type { IdpMetadataSource } from './saml/idp-metadata.js';
-import type { SpKeys } from './saml/sp-keys.js';
+import type { IdpMetadataSource } from './federation/saml-metadata.js';
+import type { SpKeys } from './tokens/sp-keys.js';
 import type { KeyRing } from './tokens/keys.js';
 import type { RefreshTokens } from './tokens/refresh.js';
 

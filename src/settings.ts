@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { declaredPoolSchema, type DeclaredPool } from './directory/schema.js';
-import { isAllowedEndpointUrl } from './directory/urls.js';
+import { isAllowedEndpointUrl } from './shared/urls.js';
 
 export class SettingsError extends Error {
   override name = 'SettingsError';

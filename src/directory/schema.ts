@@ -1,12 +1,12 @@
 // Pools, app clients and identity providers in the shape of Cognito's API inputs, validated with zod.
 // One model serves the config file (settings.ts), the store and, later, the management API.
 import { z } from 'zod';
-import { isAllowedRedirectUrl, isAllowedEndpointUrl } from './urls.js';
+import { isAllowedRedirectUrl, isAllowedEndpointUrl } from '../shared/urls.js';
 
 export const POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
-export const SOCIAL_TYPES = ['Google', 'Facebook', 'LoginWithAmazon', 'SignInWithApple'] as const;
-export const PROVIDER_TYPES = [...SOCIAL_TYPES, 'OIDC', 'SAML'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+import { PROVIDER_TYPES, SOCIAL_TYPES, type ProviderType } from '../shared/provider-types.js';
+
+export { PROVIDER_TYPES, SOCIAL_TYPES, type ProviderType };
 
 const attributeName = z.string().regex(/^[\w:.-]{1,32}$/, 'must be 1–32 letters, digits or _ : . -');
 

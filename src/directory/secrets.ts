@@ -1,18 +1,7 @@
 // Secrets at rest: one-way hashes for what we only compare (codes, tokens, client secrets), and
 // sealing (AES-256-GCM under a key derived from BROKER_KEY_SECRET) for what we must read back.
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-
-/** SHA-256 (base64url) of a high-entropy secret: authorization codes, refresh tokens, session ids. */
-export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
-}
-
-/** Constant-time comparison of two strings. */
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { safeEqual } from '../shared/hashing.js';
 
 /** Salted HMAC-SHA-256 of a client secret, `s1$<salt>$<mac>`: unique per client, not reversible. */
 export function hashClientSecret(secret: string, salt = randomBytes(16).toString('base64url')): string {

@@ -214,6 +214,14 @@ export interface MetaStore {
   putIfAbsent(key: string, value: string): Promise<string>;
 }
 
+/** Last good copies of SAML IdPs' metadata, one numbered version per change. */
+export interface MetadataCopyStore {
+  /** The newest copy kept for the provider, with its version number; null when none is. */
+  latestMetadataCopy(poolId: string, providerName: string): Promise<{ version: number; value: string } | null>;
+  /** Keeps `value` as `version` (the latest + 1) unless a peer wrote that version first: both are good copies. */
+  addMetadataCopy(poolId: string, providerName: string, version: number, value: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongo';
   readonly pools: PoolStore;
@@ -227,6 +235,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly meta: MetaStore;
   readonly limits: LimitStore;
+  readonly metadataCopies: MetadataCopyStore;
   /** Resolves when the database answers; StoreUnavailable otherwise. */
   ping(): Promise<void>;
   /**

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { AdapterCache, type ProviderAdapter } from '../../providers/index.js';
 import { SECRET_DETAIL_KEYS } from '../directory/schema.js';
-import { sha256, type Sealer } from '../directory/secrets.js';
+import { type Sealer } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { Store } from '../directory/store.js';
 import type { IdentityProvider, PendingFlow, Pool, User } from '../directory/types.js';
 import { signInFederated } from './users.js';

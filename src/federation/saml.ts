@@ -3,13 +3,13 @@
 // the replay memory that keeps every assertion single use.
 import { randomBytes } from 'node:crypto';
 import type { Claims } from '../../providers/provider.js';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { IdentityProvider, PendingFlow, Pool, User } from '../directory/types.js';
-import type { IdpMetadataSource } from '../saml/idp-metadata.js';
-import { authnRequestUrl } from '../saml/requests.js';
-import { validateSamlResponse } from '../saml/response.js';
-import type { SpKeys } from '../saml/sp-keys.js';
-import { SamlError, type IdpMetadata, type SamlAssertion, type SpConfig } from '../saml/types.js';
+import type { IdpMetadataSource } from './saml-metadata.js';
+import { authnRequestUrl } from '../../providers/saml/requests.js';
+import { validateSamlResponse } from '../../providers/saml/response.js';
+import type { SpKeys } from '../tokens/sp-keys.js';
+import { SamlError, type IdpMetadata, type SamlAssertion, type SpConfig } from '../../providers/saml/types.js';
 import { FLOW_MS, type AppRequest, type FederationDeps } from './flow.js';
 import { signInFederated } from './users.js';
 

@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import type { Message } from '../delivery/index.js';
 import type { PoolSettings } from '../directory/schema.js';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { Attributes, CodePurpose } from '../directory/types.js';
 import { E164, EMAIL } from './identifiers.js';
 

@@ -11,7 +11,7 @@ import { redirectWithCode } from './codes.js';
 import { browserBinding, idpResponseUrl } from './idpresponse.js';
 import { beginFederation } from '../federation/flow.js';
 import { beginSaml } from '../federation/saml.js';
-import { SamlError } from '../saml/types.js';
+import { SamlError } from '../../providers/saml/types.js';
 import { samlProviderFor } from './saml.js';
 import { ProviderError } from '../../providers/provider.js';
 

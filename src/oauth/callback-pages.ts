@@ -2,7 +2,7 @@
 // provider's cross-site POST as a top-level GET, and the pages they answer with.
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { PendingFlow, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { html, page } from '../ui/html.js';

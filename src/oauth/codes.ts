@@ -1,7 +1,7 @@
 // Authorization codes: 32 random bytes, stored only as a hash, single use, five minutes, bound to the
 // client, the redirect URI, the PKCE challenge, the scopes and the nonce of the request.
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { HostedSession, User } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { redirectWith, type ValidRequest } from './authorize-request.js';

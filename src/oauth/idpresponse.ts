@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { ProviderError } from '../../providers/provider.js';
 import { DirectoryError } from '../directory/errors.js';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { PendingFlow, Pool } from '../directory/types.js';
 import { completeFederation, FLOW_MS, type AppRequest } from '../federation/flow.js';
 import { MappingError } from '../federation/mapping.js';

@@ -6,9 +6,9 @@ import type { Services } from '../services.js';
 import { errorPage, signedOutPage } from '../ui/pages.js';
 import { currentSession, endSession } from '../ui/session.js';
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import { spConfigOf } from '../federation/saml.js';
-import { logoutRequestUrl } from '../saml/requests.js';
+import { logoutRequestUrl } from '../../providers/saml/requests.js';
 import { pickParams, validateAuthorize } from './authorize-request.js';
 
 /**

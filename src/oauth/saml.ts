@@ -2,15 +2,15 @@
 // ISS/saml2/idpresponse (SP- and IdP-initiated), and single logout at ISS/saml2/logout.
 import type { Context } from 'koa';
 import { DirectoryError } from '../directory/errors.js';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { AppClient, IdentityProvider, PendingFlow, Pool } from '../directory/types.js';
 import type { AppRequest } from '../federation/flow.js';
 import { MappingError } from '../federation/mapping.js';
 import { completeSaml, spConfigOf } from '../federation/saml.js';
 import { cookiesFor } from '../http/cookies.js';
-import { logoutResponseUrl, readRedirectMessage, SamlUnknownKeyError } from '../saml/requests.js';
-import { spMetadataXml } from '../saml/sp-metadata.js';
-import { SamlError, type IdpMetadata } from '../saml/types.js';
+import { logoutResponseUrl, readRedirectMessage, SamlUnknownKeyError } from '../../providers/saml/requests.js';
+import { spMetadataXml } from '../../providers/saml/sp-metadata.js';
+import { SamlError, type IdpMetadata } from '../../providers/saml/types.js';
 import { issuerOf, type Services } from '../services.js';
 import { errorPage } from '../ui/pages.js';
 import { startSession } from '../ui/session.js';

@@ -2,7 +2,7 @@
 // client_credentials grants. Errors per RFC 6749 §5.2; responses are never cached.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import { safeEqual, sha256 } from '../directory/secrets.js';
+import { safeEqual, sha256 } from '../shared/hashing.js';
 import { tokenLifetimes } from '../directory/schema.js';
 import type { AppClient, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';

@@ -1,7 +1,8 @@
 // Opaque refresh tokens: 32 random bytes, stored only as SHA-256 hashes. One family per
 // authentication (id = origin_jti), bound to its client, with rotation and reuse detection.
 import { randomBytes } from 'node:crypto';
-import { BrokerKey, sha256 } from '../directory/secrets.js';
+import { BrokerKey } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { Store } from '../directory/store.js';
 import type { Millis, RefreshFamily } from '../directory/types.js';
 

@@ -4,7 +4,8 @@
 // copied from one browser fails in any other. Posts a browser marks as cross-site are refused as well.
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { BrokerKey, safeEqual } from '../directory/secrets.js';
+import { BrokerKey } from '../directory/secrets.js';
+import { safeEqual } from '../shared/hashing.js';
 import type { Store } from '../directory/store.js';
 import { cookiesFor } from '../http/cookies.js';
 import type { Services } from '../services.js';

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { DirectoryError } from '../directory/errors.js';
 import type { SignInContext } from '../native/accounts.js';
 import { LimitExceededException, TooManyRequestsException } from '../native/errors.js';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { Pool, User } from '../directory/types.js';
 import { cookiesFor } from '../http/cookies.js';
 import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from '../oauth/authorize-request.js';

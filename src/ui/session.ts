@@ -2,7 +2,7 @@
 // hash, one hour long (Cognito's), renewed at every sign-in so a planted id never becomes a session.
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { sha256 } from '../directory/secrets.js';
+import { sha256 } from '../shared/hashing.js';
 import type { HostedSession, User } from '../directory/types.js';
 import { cookiesFor } from '../http/cookies.js';
 import type { Services } from '../services.js';

@@ -639,6 +639,19 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.meta.get('admin-key'), ok[0]);
         assert.equal(await store.meta.get('missing'), null);
       });
+
+      it('keeps numbered SAML metadata copies per provider and finds the newest', async () => {
+        assert.equal(await store.metadataCopies.latestMetadataCopy(P, 'Corp'), null);
+        for (let v = 1; v <= 11; v++) await store.metadataCopies.addMetadataCopy(P, 'Corp', v, `copy ${v}`);
+        await store.metadataCopies.addMetadataCopy(P, 'Other', 1, 'other copy');
+        assert.deepEqual(await store.metadataCopies.latestMetadataCopy(P, 'Corp'), { version: 11, value: 'copy 11' });
+        // Two brokers writing the same next version: the first copy stays.
+        await race(peers, 4, (s, i) => s.metadataCopies.addMetadataCopy(P, 'Corp', 12, `peer ${i}`));
+        const latest = await store.metadataCopies.latestMetadataCopy(P, 'Corp');
+        assert.equal(latest?.version, 12);
+        assert.match(latest!.value, /^peer \d$/);
+        assert.deepEqual(await store.metadataCopies.latestMetadataCopy(P, 'Other'), { version: 1, value: 'other copy' });
+      });
     });
 
     describe('clean-up and persistence', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Db } from '../../src/directory/sqlite/db.js';
 import { after, describe, it } from 'node:test';
-import { sha256 } from '../../src/directory/secrets.js';
+import { sha256 } from '../../src/shared/hashing.js';
 import { CTX, GOOD, confirmedUser, harness, rejectsWith, type Harness } from './harness.js';
 
 const opened: Harness[] = [];

@@ -2,7 +2,7 @@
 // and PKCE; client authentication; refresh rotation and reuse; RFC 6749 §5.2 error shapes; no caching.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sha256 } from '../../src/directory/secrets.js';
+import { sha256 } from '../../src/shared/hashing.js';
 import { Browser } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { FLOW_CONFIG, POOL, SPA_CB, WEB_CB, WEB_SECRET } from './flow-config.js';

@@ -3,8 +3,8 @@
 // scheduled refresh, at most one re-fetch per window after an unknown key).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { IdpMetadataSource, parseIdpMetadata } from '../../src/saml/idp-metadata.js';
-import { SamlError } from '../../src/saml/types.js';
+import { IdpMetadataSource, parseIdpMetadata } from '../../src/federation/saml-metadata.js';
+import { SamlError } from '../../providers/saml/types.js';
 import { IDP_ENTITY, IDP_SLO, IDP_SSO, b64, metadataServer, metadataXml, openFixture, testKey, type Fixture, type MetadataServer, type TestKey } from './support.js';
 
 const DAY = 86_400_000;

@@ -6,10 +6,10 @@ import { X509Certificate, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
-import { parseIdpMetadata } from '../../src/saml/idp-metadata.js';
-import { SamlUnknownKeyError, authnRequestUrl, logoutRequestUrl, logoutResponseUrl, readRedirectMessage } from '../../src/saml/requests.js';
-import { SpKeys } from '../../src/saml/sp-keys.js';
-import { SamlError, type IdpMetadata, type SpConfig } from '../../src/saml/types.js';
+import { parseIdpMetadata } from '../../src/federation/saml-metadata.js';
+import { SamlUnknownKeyError, authnRequestUrl, logoutRequestUrl, logoutResponseUrl, readRedirectMessage } from '../../providers/saml/requests.js';
+import { SpKeys } from '../../src/tokens/sp-keys.js';
+import { SamlError, type IdpMetadata, type SpConfig } from '../../providers/saml/types.js';
 import {
   IDP_ENTITY, IDP_SLO, IDP_SSO, ISSUER, SIG_SHA1, logoutRequestXml, metadataXml, openFixture, queryOf, redirectQuery, testKey, type Fixture, type TestKey,
 } from './support.js';

@@ -3,8 +3,8 @@
 // SamlError('invalid') — never another error type.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { validateSamlResponse, type ValidateOptions } from '../../src/saml/response.js';
-import { SamlError, type IdpMetadata, type SamlAssertion, type SpKeyPair } from '../../src/saml/types.js';
+import { validateSamlResponse, type ValidateOptions } from '../../providers/saml/response.js';
+import { SamlError, type IdpMetadata, type SamlAssertion, type SpKeyPair } from '../../providers/saml/types.js';
 import {
   COMMENT_NAME_ID, COMMENT_NAME_ID_XML, EVIL_NAME_ID, SAML_ATTACKS, generateKeyPair, startSamlIdp,
   type ResponseOptions, type SamlAttack, type SamlIdp,

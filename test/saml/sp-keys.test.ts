@@ -6,9 +6,9 @@ import { X509Certificate, constants, createPrivateKey, privateDecrypt, publicEnc
 import { after, before, describe, it } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { Sealer } from '../../src/directory/secrets.js';
-import { PREVIOUS_ENCRYPTION_KEY_MS, SP_CERT_VALIDITY_MS, SpKeys } from '../../src/saml/sp-keys.js';
-import { spMetadataXml } from '../../src/saml/sp-metadata.js';
-import type { SpConfig } from '../../src/saml/types.js';
+import { PREVIOUS_ENCRYPTION_KEY_MS, SP_CERT_VALIDITY_MS, SpKeys } from '../../src/tokens/sp-keys.js';
+import { spMetadataXml } from '../../providers/saml/sp-metadata.js';
+import type { SpConfig } from '../../providers/saml/types.js';
 import { ISSUER, POOL, b64, openFixture, type Fixture } from './support.js';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';

@@ -2,10 +2,10 @@
 // endpoint misbehaving, our AuthnRequest as it reads it, and single logout both ways, round trip.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { IdpMetadataSource, parseIdpMetadata } from '../../src/saml/idp-metadata.js';
-import { SamlUnknownKeyError, authnRequestUrl, logoutRequestUrl, logoutResponseUrl, readRedirectMessage } from '../../src/saml/requests.js';
-import { SpKeys } from '../../src/saml/sp-keys.js';
-import { SamlError, type IdpMetadata, type SpConfig } from '../../src/saml/types.js';
+import { IdpMetadataSource, parseIdpMetadata } from '../../src/federation/saml-metadata.js';
+import { SamlUnknownKeyError, authnRequestUrl, logoutRequestUrl, logoutResponseUrl, readRedirectMessage } from '../../providers/saml/requests.js';
+import { SpKeys } from '../../src/tokens/sp-keys.js';
+import { SamlError, type IdpMetadata, type SpConfig } from '../../providers/saml/types.js';
 import { startSamlIdp, type SamlIdp } from '../fakes/saml-idp.js';
 import { ISSUER, b64, openFixture, queryOf, type Fixture } from './support.js';
 

@@ -1,7 +1,7 @@
 // What the SAML SP tests share: a real SQLite store with a pool, test IdP keys and certificates
 // (any size, type or validity), IdP metadata built from them, signed redirect messages, and a tiny
 // metadata server whose answers a test sets.
-import '../../src/saml/reflect-metadata.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, sign, webcrypto } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';

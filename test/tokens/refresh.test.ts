@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { sha256 } from '../../src/directory/secrets.js';
+import { sha256 } from '../../src/shared/hashing.js';
 import { RefreshError, RefreshTokens, isFamilyActive, type IssueOptions } from '../../src/tokens/refresh.js';
 import { OTHER_POOL, POOL, openFixture, type Fixture } from './fixture.js';
 

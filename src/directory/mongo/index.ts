@@ -1,6 +1,7 @@
 // The MongoDB store (mongoose): the production directory, used when MONGODB_URI is set. Also runs on
 // FerretDB 1.24, so it avoids transactions, $lookup, collations and sparse/partial/TTL indexes, and
 // decides races only with unique inserts and deletes (see atomic.ts).
+import { metadataCopiesOver } from '../metadata-copies.js';
 import mongoose from 'mongoose';
 import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
 import { guarded, toStoreError } from './errors.js';
@@ -97,6 +98,7 @@ function mongoStore(conn: mongoose.Connection, m: Models): MongoStore {
     audit: mongoAudit(m),
     meta: mongoMeta(m),
     limits: mongoLimits(m),
+    metadataCopies: metadataCopiesOver(mongoMeta(m)),
     ping: admin.ping,
     purgeExpired: admin.purgeExpired,
     dropDatabase: admin.dropDatabase,

@@ -1,4 +1,5 @@
 // The embedded SQLite store: the broker's default directory, one file in DATA_DIR.
+import { metadataCopiesOver } from '../metadata-copies.js';
 import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
 import type { Millis } from '../types.js';
 import { openDatabase } from './db.js';
@@ -28,6 +29,7 @@ export function openSqliteStore(options: { file: string }): Store {
     audit: new SqliteAudit(db),
     meta: new SqliteMeta(db),
     limits: new SqliteLimits(db),
+    metadataCopies: metadataCopiesOver(new SqliteMeta(db)),
     async ping() {
       db.prepare('SELECT 1').get();
     },

@@ -2,7 +2,7 @@
 // 2048-bit key costs ~100-200 ms, so keys are pooled: a closed fake hands its keys back and the
 // next fake reuses them. Fakes open at the same time never share a key, so "IdP B's assertion on
 // IdP A's connection" stays a real key mismatch.
-import '../../../src/saml/reflect-metadata.js'; // @peculiar/x509 needs it loaded first
+import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
 import { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

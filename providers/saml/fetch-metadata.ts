@@ -1,6 +1,6 @@
 // Fetching an IdP's metadata safely: one deadline for the whole exchange, a few redirects (never from
 // https to plain http), and a cap on the bytes read whatever the headers say.
-import { isLoopbackHost } from '../directory/urls.js';
+import { isLoopbackHost } from '../../src/shared/urls.js';
 
 const MAX_REDIRECTS = 3;
 

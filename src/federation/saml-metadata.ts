@@ -4,10 +4,10 @@ import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../directory/store.js';
 import type { IdentityProvider } from '../directory/types.js';
-import { isAllowedEndpointUrl } from '../directory/urls.js';
-import { fetchMetadata } from './fetch-metadata.js';
-import { SamlError, type IdpMetadata } from './types.js';
-import { BINDING, NS, SAML2_PROTOCOL, attr, certPem, children, descendants, isElement, parseXml } from './xml.js';
+import { isAllowedEndpointUrl } from '../shared/urls.js';
+import { fetchMetadata } from '../../providers/saml/fetch-metadata.js';
+import { SamlError, type IdpMetadata } from '../../providers/saml/types.js';
+import { BINDING, NS, SAML2_PROTOCOL, attr, certPem, children, descendants, isElement, parseXml } from '../../providers/saml/xml.js';
 
 export const METADATA_REFRESH_MS = 86_400_000;
 export const UNKNOWN_KEY_RETRY_MS = 300_000;
@@ -149,8 +149,7 @@ interface UrlState {
  * The metadata of each SAML provider. A MetadataFile is parsed as is; a MetadataURL is fetched
  * (https, or http on a loopback host; timeout, size cap, no redirect to plain http), re-fetched
  * once older than `refreshMs`, and its last good copy is served when a fetch fails. Good copies
- * are persisted in the store's meta records (`saml-metadata:<poolId>/<providerName>#<n>`, one per
- * change) so a restart while the IdP is down still has one.
+ * are persisted in the store (`store.metadataCopies`, one numbered version per change) so a restart while the IdP is down still has one.
  */
 export class IdpMetadataSource {
   private readonly store: Store;
@@ -330,28 +329,13 @@ export class IdpMetadataSource {
     if (state.persisted?.metadata === metadata) return;
     const n = (state.persisted?.n ?? (await this.latestVersion(provider))?.n ?? 0) + 1;
     const value = JSON.stringify({ url: copy.url, xml: copy.xml, fetchedAt: copy.fetchedAt });
-    await this.store.meta.putIfAbsent(versionKey(provider, n), value); // a peer may have written n first: both are good copies
+    await this.store.metadataCopies.addMetadataCopy(provider.poolId, provider.name, n, value);
     state.persisted = { n, metadata };
   }
 
-  /** The newest persisted version: versions are numbered 1, 2, … without gaps, so a galloping search finds it. */
   private async latestVersion(provider: IdentityProvider): Promise<{ n: number; value: string } | null> {
-    const get = (n: number) => this.store.meta.get(versionKey(provider, n));
-    let value = await get(1);
-    if (value === null) return null;
-    let lo = 1;
-    let hi = 2;
-    for (let v = await get(hi); v !== null; v = await get(hi)) {
-      [lo, value] = [hi, v];
-      hi *= 2;
-    }
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      const v = await get(mid);
-      if (v === null) hi = mid;
-      else [lo, value] = [mid, v];
-    }
-    return { n: lo, value };
+    const latest = await this.store.metadataCopies.latestMetadataCopy(provider.poolId, provider.name);
+    return latest && { n: latest.version, value: latest.value };
   }
 
   private download(url: string): Promise<string> {
@@ -360,5 +344,4 @@ export class IdpMetadataSource {
 }
 
 const slot = (p: IdentityProvider) => `${p.poolId}/${p.name}`;
-const versionKey = (p: IdentityProvider, n: number) => `saml-metadata:${slot(p)}#${n}`;
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,12 +1,12 @@
 // Our SP side of a pool: its entity id and endpoints, and its SAML key pairs (one signs our requests,
 // one decrypts assertions), each with a self-signed certificate, created on first need and rotatable.
-import './reflect-metadata.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
 import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
 import type { Millis, Pool, SigningKey } from '../directory/types.js';
-import type { SpConfig, SpKeyPair } from './types.js';
+import type { SpConfig, SpKeyPair } from '../../providers/saml/types.js';
 
 export type SamlKeyPurpose = 'saml-signing' | 'saml-encryption';
 
