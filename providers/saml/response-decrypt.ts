@@ -1,10 +1,14 @@
-// EncryptedAssertion: the only shape we accept (xenc:EncryptedData with its xenc:EncryptedKey inline
-// in ds:KeyInfo, the layout xml-encryption — node-saml's decryptor — reads unambiguously), the only
-// algorithms (RSA-OAEP key transport; AES-GCM or AES-CBC content; never RSA 1.5 or 3DES), and
-// decryption with node:crypto trying the SP's current key, then the previous ones. Every failure past
-// the algorithm checks is the same 'decryption failed', whatever went wrong (no oracle).
+// EncryptedAssertion. xml-encryption (node-saml's own decryptor) does the cryptography: RSA-OAEP key
+// transport, then AES-GCM/AES-CBC content, refusing RSA 1.5 and 3DES itself. Before it sees anything
+// we check, ourselves: the only shape (xenc:EncryptedData with its xenc:EncryptedKey inline in
+// ds:KeyInfo, exactly one of each element, so its first-match XPath can pick nothing else), the only
+// algorithms (RSA-OAEP with a SHA-1/256/512 digest as it reads them; AES-GCM or AES-CBC; never RSA 1.5
+// or 3DES), strict base64 and the ciphertext lengths. We try the SP's current key, then the previous
+// ones, and check the plaintext as strictly as the Response. Every failure past the algorithm checks
+// is the same 'decryption failed', whatever went wrong (no oracle).
 
-import { constants, createDecipheriv, privateDecrypt } from 'node:crypto';
+import { XMLSerializer } from '@xmldom/xmldom';
+import xmlenc from 'xml-encryption';
 import type { SpKeyPair } from './types.js';
 import { NS, attr, byLocalName, childElements, decodeXmlBytes, isEl, lexicalCheck, parseStrict, refuse, wholeText } from './response-xml.js';
 
@@ -14,29 +18,29 @@ const TRIPLEDES = 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc';
 const ELEMENT_TYPE = 'http://www.w3.org/2001/04/xmlenc#Element';
 
 interface DataAlg {
-  cipher: 'aes-128-cbc' | 'aes-256-cbc' | 'aes-128-gcm' | 'aes-256-gcm';
-  keyLength: number;
   ivLength: number;
   gcm: boolean;
 }
+/** The content ciphers we accept; xml-encryption decrypts each of them (and nothing else we allow). */
 const DATA_ALGS: Record<string, DataAlg> = {
-  'http://www.w3.org/2009/xmlenc11#aes128-gcm': { cipher: 'aes-128-gcm', keyLength: 16, ivLength: 12, gcm: true },
-  'http://www.w3.org/2009/xmlenc11#aes256-gcm': { cipher: 'aes-256-gcm', keyLength: 32, ivLength: 12, gcm: true },
-  'http://www.w3.org/2001/04/xmlenc#aes128-cbc': { cipher: 'aes-128-cbc', keyLength: 16, ivLength: 16, gcm: false },
-  'http://www.w3.org/2001/04/xmlenc#aes256-cbc': { cipher: 'aes-256-cbc', keyLength: 32, ivLength: 16, gcm: false },
+  'http://www.w3.org/2009/xmlenc11#aes128-gcm': { ivLength: 12, gcm: true },
+  'http://www.w3.org/2009/xmlenc11#aes256-gcm': { ivLength: 12, gcm: true },
+  'http://www.w3.org/2001/04/xmlenc#aes128-cbc': { ivLength: 16, gcm: false },
+  'http://www.w3.org/2001/04/xmlenc#aes256-cbc': { ivLength: 16, gcm: false },
 };
-/** OAEP digest, read exactly as xml-encryption (node-saml's decryptor) reads it, so both agree. */
-const OAEP_DIGESTS: Record<string, 'sha1' | 'sha256' | 'sha512'> = {
-  'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
-  'http://www.w3.org/2000/09/xmldsig#sha256': 'sha256',
-  'http://www.w3.org/2000/09/xmldsig#sha512': 'sha512',
-};
+/**
+ * OAEP digests xml-encryption 3.1.0 tells apart (decryptKeyInfo): it maps any other DigestMethod URI
+ * — xmlenc#sha256 included — to SHA-1 silently, so we refuse those instead. It never reads an MGF:
+ * node:crypto uses MGF1 with the OAEP digest, as our own code did.
+ */
+const OAEP_DIGESTS = new Set(['http://www.w3.org/2000/09/xmldsig#sha1', 'http://www.w3.org/2000/09/xmldsig#sha256', 'http://www.w3.org/2000/09/xmldsig#sha512']);
 
 export interface EncryptedParts {
+  /** The checked EncryptedAssertion on its own, serialized: the whole document xml-encryption parses. */
+  xml: string;
   dataAlg: DataAlg;
-  oaepHash: 'sha1' | 'sha256' | 'sha512';
-  encryptedKey: Buffer;
-  cipherValue: Buffer;
+  /** Length of the content CipherValue (IV || ciphertext || GCM tag), in bytes. */
+  cipherLength: number;
 }
 
 function cipherValueOf(cipherData: Element): Buffer {
@@ -86,38 +90,31 @@ export function readEncryptedAssertion(enc: Element): EncryptedParts {
   const keyAlg = attr(keyMethod, 'Algorithm') ?? '';
   if (keyAlg === RSA_1_5) refuse('RSA 1.5 key transport is not allowed');
   if (keyAlg !== RSA_OAEP_MGF1P) refuse('key transport algorithm not allowed');
-  let oaepHash: EncryptedParts['oaepHash'] = 'sha1';
   const methodKids = childElements(keyMethod);
   if (methodKids.length > 1) refuse('encrypted assertion structure');
   if (methodKids[0]) {
     const digest = methodKids[0];
-    const hash = isEl(digest, NS.ds, 'DigestMethod') ? OAEP_DIGESTS[attr(digest, 'Algorithm') ?? ''] : undefined;
-    if (!hash) refuse('key transport digest not allowed');
-    oaepHash = hash;
+    if (!isEl(digest, NS.ds, 'DigestMethod') || !OAEP_DIGESTS.has(attr(digest, 'Algorithm') ?? '')) refuse('key transport digest not allowed');
   }
-  return { dataAlg, oaepHash, encryptedKey: cipherValueOf(keyCipherData), cipherValue: cipherValueOf(cipherData) };
+  cipherValueOf(keyCipherData);
+  const cipherLength = cipherValueOf(cipherData).length;
+  return { xml: new XMLSerializer().serializeToString(enc), dataAlg, cipherLength };
 }
 
-function decryptWith(parts: EncryptedParts, privateKey: string): Buffer {
-  const key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: parts.oaepHash }, parts.encryptedKey);
-  const { cipher, keyLength, ivLength, gcm } = parts.dataAlg;
-  if (key.length !== keyLength) throw new Error('key length');
-  const c = parts.cipherValue;
-  if (gcm) {
-    if (c.length < ivLength + 16) throw new Error('short');
-    const d = createDecipheriv(cipher as 'aes-128-gcm', key, c.subarray(0, ivLength));
-    d.setAuthTag(c.subarray(c.length - 16));
-    return Buffer.concat([d.update(c.subarray(ivLength, c.length - 16)), d.final()]);
-  }
-  const body = c.subarray(ivLength);
-  if (body.length === 0 || body.length % 16 !== 0) throw new Error('length');
-  const d = createDecipheriv(cipher, key, c.subarray(0, ivLength));
-  d.setAutoPadding(false);
-  const plain = Buffer.concat([d.update(body), d.final()]);
-  // XML Encryption padding: the last byte says how many bytes to drop (1..block size).
-  const pad = plain[plain.length - 1] ?? 0;
-  if (pad < 1 || pad > 16) throw new Error('padding');
-  return plain.subarray(0, plain.length - pad);
+const DECRYPT_OPTIONS = { disallowDecryptionWithInsecureAlgorithm: true, warnInsecureAlgorithm: false } as const;
+
+/** xml-encryption's decrypt with one key; rejects on any error it reports or throws. */
+function decryptWith(xml: string, privateKey: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    try {
+      xmlenc.decrypt(xml, { ...DECRYPT_OPTIONS, key: privateKey }, (err, result) => {
+        if (err || typeof result !== 'string') reject(err ?? new Error('no result'));
+        else resolve(result);
+      });
+    } catch (e) {
+      reject(e);
+    }
+  });
 }
 
 export interface Decrypted {
@@ -131,12 +128,16 @@ export interface Decrypted {
  * Decrypts with each SP key in turn (current first), then requires the plaintext to be one
  * saml:Assertion passing the same lexical and parser checks as the Response itself.
  */
-export function decryptAssertion(parts: EncryptedParts, keys: SpKeyPair[]): Decrypted {
-  let plain: Buffer | null = null;
+export async function decryptAssertion(parts: EncryptedParts, keys: SpKeyPair[]): Promise<Decrypted> {
+  // Lengths xml-encryption does not check: a GCM tag of 16 bytes after the IV; whole CBC blocks.
+  const { ivLength, gcm } = parts.dataAlg;
+  const body = parts.cipherLength - ivLength;
+  if (gcm ? body < 16 : body <= 0 || body % 16 !== 0) refuse('decryption failed');
+  let plain: string | null = null;
   let keyIndex = -1;
   for (let i = 0; i < keys.length && plain === null; i++) {
     try {
-      plain = decryptWith(parts, (keys[i] as SpKeyPair).privateKey);
+      plain = await decryptWith(parts.xml, (keys[i] as SpKeyPair).privateKey);
       keyIndex = i;
     } catch {
       // Same outcome for every key and every way of failing.
@@ -144,7 +145,10 @@ export function decryptAssertion(parts: EncryptedParts, keys: SpKeyPair[]): Decr
   }
   if (plain === null) refuse('decryption failed');
   try {
-    const xml = decodeXmlBytes(plain, 'decryption failed');
+    // xml-encryption hands back the plaintext decoded as UTF-8 with bad bytes replaced by U+FFFD, so
+    // invalid UTF-8 can only be refused as any U+FFFD; then the same checks as the Response's bytes.
+    if (plain.includes('\uFFFD')) throw new Error('not UTF-8');
+    const xml = decodeXmlBytes(Buffer.from(plain, 'utf8'), 'decryption failed');
     lexicalCheck(xml);
     const assertion = parseStrict(xml).documentElement;
     if (!isEl(assertion, NS.saml, 'Assertion')) throw new Error('not an assertion');

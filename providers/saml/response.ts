@@ -318,7 +318,7 @@ async function validate(samlResponseBase64: string, o: ValidateOptions, s: Setti
   } else {
     // Decrypt what the signature covers when the Response is signed, else what was posted.
     const enc = responseView ? onlyChild(responseView, NS.saml, 'EncryptedAssertion', 'more than one assertion') : posted;
-    const decrypted = decryptAssertion(readEncryptedAssertion(enc), o.sp.encryption);
+    const decrypted = await decryptAssertion(readEncryptedAssertion(enc), o.sp.encryption);
     decryptionKey = o.sp.encryption[decrypted.keyIndex]?.privateKey;
     const inner = decrypted.assertion;
     refuseDuplicateIds(inner);
