@@ -1,8 +1,10 @@
 // Sign in with Apple: code flow with response_mode=form_post (Apple requires it when name or email
 // is asked, so the callback is a cross-site POST whose fields arrive as `params`), an ES256 JWT as the
 // client secret, and the `user` form field that Apple sends on the first authorization only.
+import { createPrivateKey } from 'node:crypto';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
-import { besideTokenUrl, endpoint } from './http.js';
+import { z } from 'zod';
+import { besideTokenUrl, endpoint, optionalEndpoint, optionalIssuer, requiredDetail, scopeList } from './http.js';
 import { createOidcRelyingParty, normaliseBooleans, required, scopes } from './oidc-common.js';
 import { ProviderError, type AdapterDeps, type CallbackRequest, type Claims, type ProviderAdapter, type ProviderConfig } from './provider.js';
 
@@ -11,6 +13,44 @@ export const APPLE_ISSUER = 'https://appleid.apple.com';
 const SECRET_LIFETIME_S = 150 * 86_400;
 /** Renewed this long before it expires, so no sign-in presents a secret about to lapse. */
 const SECRET_RENEW_S = 86_400;
+/** Apple's Team ID and Key ID: ten upper-case letters and digits. */
+const APPLE_ID = /^[A-Z0-9]{10}$/;
+
+/** A .p8 pasted into a JSON or env value often keeps its newlines as literal "\n". */
+function privateKeyPem(value: string): string {
+  return value.replace(/\\n/g, '\n').trim();
+}
+
+/**
+ * What jose's importPKCS8(pem, 'ES256') will accept at the first sign-in, checked synchronously: a PEM
+ * "PRIVATE KEY" (PKCS#8) whose key is EC on P-256.
+ */
+export function isApplePrivateKey(value: string): boolean {
+  const pem = privateKeyPem(value);
+  if (!pem.startsWith('-----BEGIN PRIVATE KEY-----')) return false;
+  const body = pem.replace(/(?:-----(?:BEGIN|END) PRIVATE KEY-----|\s)/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return false;
+  try {
+    const key = createPrivateKey({ key: Buffer.from(body, 'base64'), format: 'der', type: 'pkcs8' });
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
+
+/** What the adapter reads from ProviderDetails. */
+export const appleDetailsSchema = z.object({
+  client_id: requiredDetail,
+  team_id: requiredDetail.regex(APPLE_ID, 'must be the 10-character Team ID (upper-case letters and digits)'),
+  key_id: requiredDetail.regex(APPLE_ID, 'must be the 10-character Key ID (upper-case letters and digits)'),
+  private_key: requiredDetail.refine(isApplePrivateKey, 'must be the PKCS#8 P-256 key Apple gave (the .p8 file, -----BEGIN PRIVATE KEY-----)'),
+  // Apple knows only name and email (openid is tolerated); anything else it refuses at sign-in.
+  authorize_scopes: scopeList(['name', 'email', 'openid']),
+  oidc_issuer: optionalIssuer,
+  authorize_url: optionalEndpoint,
+  token_url: optionalEndpoint,
+  jwks_uri: optionalEndpoint,
+});
 
 export function createAppleAdapter(config: ProviderConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const d = config.details;
@@ -18,8 +58,7 @@ export function createAppleAdapter(config: ProviderConfig, deps: AdapterDeps = {
   const clientId = required(d, 'client_id', p);
   const teamId = required(d, 'team_id', p);
   const keyId = required(d, 'key_id', p);
-  // A .p8 pasted into a JSON or env value often keeps its newlines as literal "\n".
-  const pem = required(d, 'private_key', p).replace(/\\n/g, '\n').trim();
+  const pem = privateKeyPem(required(d, 'private_key', p));
   const issuer = endpoint(d, 'oidc_issuer', APPLE_ISSUER);
   const tokenUrl = endpoint(d, 'token_url', 'https://appleid.apple.com/auth/token');
   const now = () => deps.now?.() ?? Date.now();

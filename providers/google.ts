@@ -1,11 +1,25 @@
 // Sign in with Google: the OIDC relying party with Google's defaults. Endpoints come from discovery
 // unless overridden; an overridden token_url (a stand-in, or Cognito's Describe defaults) also gives
 // the JWKS, beside it, so no call reaches accounts.google.com.
-import { besideTokenUrl, endpoint } from './http.js';
+import { z } from 'zod';
+import { besideTokenUrl, endpoint, optionalEndpoint, optionalIssuer, requiredDetail, scopeList } from './http.js';
 import { createOidcRelyingParty, normaliseBooleans, required, scopes } from './oidc-common.js';
 import type { AdapterDeps, ProviderAdapter, ProviderConfig } from './provider.js';
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+/** What the adapter reads from ProviderDetails (other keys, e.g. Cognito's attributes_url_add_attributes, are ignored). */
+export const googleDetailsSchema = z.object({
+  client_id: requiredDetail,
+  // The adapter could run as a public client, but Google web clients (and Cognito) always have a secret.
+  client_secret: requiredDetail,
+  authorize_scopes: scopeList(),
+  oidc_issuer: optionalIssuer,
+  authorize_url: optionalEndpoint,
+  token_url: optionalEndpoint,
+  attributes_url: optionalEndpoint,
+  jwks_uri: optionalEndpoint,
+});
 
 export function createGoogleAdapter(config: ProviderConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const d = config.details;

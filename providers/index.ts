@@ -1,11 +1,12 @@
 // Provider type → adapter. Adapters are cached per provider version, so discovery documents, JWKS
 // and Apple's client secret are reused across sign-ins and refreshed when the provider changes.
+import type { z } from 'zod';
 import type { ProviderType } from '../src/shared/provider-types.js';
-import { createAmazonAdapter } from './amazon.js';
-import { createAppleAdapter } from './apple.js';
-import { createFacebookAdapter } from './facebook.js';
-import { createGoogleAdapter } from './google.js';
-import { createOidcAdapter } from './oidc.js';
+import { amazonDetailsSchema, createAmazonAdapter } from './amazon.js';
+import { appleDetailsSchema, createAppleAdapter } from './apple.js';
+import { createFacebookAdapter, facebookDetailsSchema } from './facebook.js';
+import { createGoogleAdapter, googleDetailsSchema } from './google.js';
+import { createOidcAdapter, oidcDetailsSchema } from './oidc.js';
 import { ProviderError, type AdapterDeps, type ProviderAdapter, type ProviderConfig } from './provider.js';
 
 export * from './provider.js';
@@ -17,6 +18,33 @@ const FACTORIES: Partial<Record<ProviderType, (c: ProviderConfig, d?: AdapterDep
   LoginWithAmazon: createAmazonAdapter,
   OIDC: createOidcAdapter,
 };
+
+/** Each adapter's ProviderDetails schema; SAML's details are checked elsewhere (its metadata at start). */
+const DETAIL_SCHEMAS: Record<ProviderType, z.ZodType<unknown, Record<string, string>> | null> = {
+  Google: googleDetailsSchema,
+  SignInWithApple: appleDetailsSchema,
+  Facebook: facebookDetailsSchema,
+  LoginWithAmazon: amazonDetailsSchema,
+  OIDC: oidcDetailsSchema,
+  SAML: null,
+};
+
+export interface DetailIssue {
+  /** Relative to ProviderDetails, e.g. ['private_key']; [] for the details as a whole. */
+  path: string[];
+  message: string;
+}
+
+/**
+ * What the provider's adapter would refuse in these ProviderDetails (values already unsealed), so a
+ * bad value is reported when the provider is registered rather than at the first sign-in. [] if none.
+ */
+export function checkProviderDetails(type: ProviderType, details: Record<string, string>): DetailIssue[] {
+  const schema = DETAIL_SCHEMAS[type];
+  if (!schema) return [];
+  const parsed = schema.safeParse(details);
+  return parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message }));
+}
 
 export class AdapterCache {
   private readonly adapters = new Map<string, { version: string; adapter: ProviderAdapter }>();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkProviderDetails } from '../providers/index.js';
 import { declaredPoolSchema, type DeclaredPool } from './directory/schema.js';
 import { isAllowedEndpointUrl } from './shared/urls.js';
 
@@ -56,7 +57,10 @@ export function describeIssue(issue: z.core.$ZodIssue, root = ''): string {
 }
 
 function fail(source: string, error: z.ZodError): never {
-  const lines = error.issues.map((i) => describeIssue(i));
+  failWith(source, error.issues.map((i) => describeIssue(i)));
+}
+
+function failWith(source: string, lines: string[]): never {
   throw new SettingsError(`${source}: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more: ${lines.slice(1).join('; ')})` : ''}`);
 }
 
@@ -78,6 +82,23 @@ export function parseConfig(text: string, source = 'config'): DeclaredPool[] {
   return parsed.data.pools;
 }
 
+/**
+ * What each provider's adapter would refuse at its first sign-in (a private key that is no key, an
+ * unknown token endpoint auth method…), named like the schema's own errors:
+ * `pools[0].IdentityProviders[1].ProviderDetails.private_key: must be …`. The values are the file's,
+ * as written (no interpolation happens before this point).
+ */
+export function checkProviders(pools: DeclaredPool[], source = 'config'): void {
+  const lines: string[] = [];
+  pools.forEach((pool, i) =>
+    pool.providers.forEach((p, j) => {
+      for (const issue of checkProviderDetails(p.ProviderType, p.ProviderDetails))
+        lines.push(`pools[${i}].IdentityProviders[${j}].ProviderDetails${issue.path.map((k) => `.${k}`).join('')}: ${issue.message}`);
+    }),
+  );
+  if (lines.length) failWith(source, lines);
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(cleaned);
@@ -93,7 +114,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(`BROKER_CONFIG: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const PUBLIC_URL = e.PUBLIC_URL?.replace(/\/+$/, '') ?? (e.PORT !== 0 ? `http://localhost:${e.PORT}` : undefined);
-  return { ...e, PUBLIC_URL, pools: parseConfig(text, e.BROKER_CONFIG) };
+  const pools = parseConfig(text, e.BROKER_CONFIG);
+  // Here rather than in parseConfig: config/examples hold placeholders (Apple's private_key) that parse
+  // as a configuration but cannot start a broker.
+  checkProviders(pools, e.BROKER_CONFIG);
+  return { ...e, PUBLIC_URL, pools };
 }
 
 /** The public URL once the listening port is known. */
