@@ -5,10 +5,21 @@
 // Plain fetch through providers/http.ts rather than arctic: arctic's clients call the global fetch
 // with no timeout, and we need deps.fetch and the 10 s timeout on every call.
 import { createHash } from 'node:crypto';
-import { besideTokenUrl, call, endpoint, json } from './http.js';
-import { ProviderError, type AdapterDeps, type Claims, type ProviderAdapter, type ProviderConfig } from './provider.js';
+import { z } from 'zod';
+import { besideTokenUrl, call, endpoint, json, optionalEndpoint, requiredDetail, scopeList } from './http.js';
+import { ProviderError, type AdapterDeps, type Claims, type ProviderAdapter, type ProviderConfig, requireFlow } from './provider.js';
 
 const DEFAULT_SCOPES = 'profile postal_code';
+
+/** What the adapter reads from ProviderDetails (token_request_method is always POST for Amazon, and not read). */
+export const amazonDetailsSchema = z.object({
+  client_id: requiredDetail,
+  client_secret: requiredDetail,
+  authorize_scopes: scopeList(),
+  authorize_url: optionalEndpoint,
+  token_url: optionalEndpoint,
+  attributes_url: optionalEndpoint,
+});
 
 export function createAmazonAdapter(config: ProviderConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const d = config.details;
@@ -51,7 +62,8 @@ export function createAmazonAdapter(config: ProviderConfig, deps: AdapterDeps = 
       return { redirect: url.toString(), kept: {} };
     },
 
-    async complete(cb, flow) {
+    async complete(cb, solicited) {
+      const flow = requireFlow(solicited);
       const p = cb.params;
       if (p.error) throw new ProviderError('denied', `${name}: sign-in refused (${short(p.error)})`, short(p.error));
       if (!p.code) throw new ProviderError('invalid', `${name}: the callback has no code`);

@@ -5,13 +5,26 @@
 // Plain fetch through providers/http.ts rather than arctic: arctic's clients call the global fetch
 // with no timeout and always POST, and we need deps.fetch, the 10 s timeout and a GET token request.
 import { createHmac } from 'node:crypto';
-import { besideTokenUrl, call, endpoint, json } from './http.js';
-import { ProviderError, type AdapterDeps, type Claims, type ProviderAdapter, type ProviderConfig } from './provider.js';
+import { z } from 'zod';
+import { besideTokenUrl, call, endpoint, json, optionalChoice, optionalDetail, optionalEndpoint, requiredDetail, scopeList } from './http.js';
+import { ProviderError, type AdapterDeps, type Claims, type ProviderAdapter, type ProviderConfig, requireFlow } from './provider.js';
 
 export const FACEBOOK_API_VERSION = 'v17.0';
 const DEFAULT_SCOPES = 'public_profile, email';
 const DEFAULT_FIELDS = 'id,name,email,first_name,last_name,picture';
 const VERSION = /^v\d+\.\d+$/;
+
+/** What the adapter reads from ProviderDetails (Cognito's attributes_url_add_attributes is ignored). */
+export const facebookDetailsSchema = z.object({
+  client_id: requiredDetail,
+  client_secret: requiredDetail,
+  authorize_scopes: scopeList(),
+  api_version: optionalDetail.refine((v) => !v || VERSION.test(v), 'must look like v17.0'),
+  authorize_url: optionalEndpoint,
+  token_url: optionalEndpoint,
+  attributes_url: optionalEndpoint,
+  token_request_method: optionalChoice(['GET', 'POST'], true),
+});
 
 export function createFacebookAdapter(config: ProviderConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const d = config.details;
@@ -64,7 +77,8 @@ export function createFacebookAdapter(config: ProviderConfig, deps: AdapterDeps 
       return { redirect: url.toString(), kept: {} };
     },
 
-    async complete(cb) {
+    async complete(cb, flow) {
+      requireFlow(flow); // the state was matched by the caller; Facebook's answer has nothing more of it to check
       const p = cb.params;
       // A refusal comes back as error=access_denied&error_reason=user_denied (or error_code/error_message).
       const refusal = p.error || p.error_reason || p.error_code;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { isAllowedEndpointUrl } from '../src/shared/urls.js';
 import { call, json, TIMEOUT_MS } from './http.js';
-import { ProviderError, type AdapterDeps, type BeginRequest, type CallbackRequest, type Claims, type ExternalIdentity, type FlowState, type ProviderAdapter } from './provider.js';
+import { ProviderError, type AdapterDeps, type BeginRequest, type CallbackRequest, type Claims, type ExternalIdentity, type FlowState, type ProviderAdapter, requireFlow } from './provider.js';
 
 export type TokenAuth = 'client_secret_post' | 'client_secret_basic' | 'none';
 
@@ -222,7 +222,8 @@ export function createOidcRelyingParty(s: OidcSettings, deps: AdapterDeps = {}):
       return { redirect: url.toString(), kept: {} };
     },
 
-    async complete(cb: CallbackRequest, flow: FlowState): Promise<ExternalIdentity> {
+    async complete(cb: CallbackRequest, solicited: FlowState | null): Promise<ExternalIdentity> {
+      const flow = requireFlow(solicited);
       const q = cb.params;
       if (q.error) throw new ProviderError('denied', `${p}: sign-in was not granted (${safeCode(q.error)})`, safeCode(q.error));
       if (!q.code) throw new ProviderError('invalid', `${p}: the callback carries no code`);

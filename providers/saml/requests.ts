@@ -3,7 +3,9 @@
 import { X509Certificate, sign, verify } from 'node:crypto';
 import { parse as parseQueryString } from 'node:querystring';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { SamlError, type IdpMetadata, type SpConfig } from './types.js';
+import { SamlError, SamlUnknownKeyError, type IdpMetadata, type SpConfig } from './types.js';
+
+export { SamlUnknownKeyError };
 import { BINDING, NS, STATUS_SUCCESS, attr, child, children, escapeXml, isElement, newSamlId, parseInstant, parseXml, samlInstant } from './xml.js';
 
 export const SIG_ALG_RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -12,14 +14,6 @@ export const SIG_ALG_RSA_SHA1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 export const MAX_INFLATED_BYTES = 262_144;
 /** How far an IdP message's IssueInstant may be from our clock. */
 export const MESSAGE_SKEW_MS = 300_000;
-
-/** The signature of a redirect message is by no key the IdP's metadata lists (worth one metadata refresh). */
-export class SamlUnknownKeyError extends SamlError {
-  constructor(message: string) {
-    super('invalid', message);
-    this.name = 'SamlUnknownKeyError';
-  }
-}
 
 const xmlns = `xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}"`;
 const a = escapeXml;

@@ -4,7 +4,7 @@
 // that copy, parsed on its own, is what the rest of the ACS reads.
 
 import { SignedXml } from 'xml-crypto';
-import { SamlError } from './types.js';
+import { SamlError, SamlUnknownKeyError } from './types.js';
 import { NS, allElements, attr, byLocalName, childElements, children, isEl, parseStrict, refuse } from './response-xml.js';
 
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
@@ -157,7 +157,8 @@ export function verifiedCopy(xml: string, el: Element, certs: string[], expect: 
       // This certificate did not verify it; try the next one (rollover).
     }
   }
-  if (signed === null) refuse('signature not valid');
+  // No listed certificate verifies it: the IdP may have rolled its key over (the caller may look again).
+  if (signed === null) throw new SamlUnknownKeyError('signature not valid');
   const copy = parseStrict(signed, 'signed content unreadable').documentElement;
   if (!isEl(copy, expect.ns, expect.localName) || attr(copy, 'ID') !== id) refuse('signature covers another element');
   return copy;

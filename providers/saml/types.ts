@@ -55,3 +55,11 @@ export class SamlError extends Error {
     this.name = 'SamlError';
   }
 }
+
+/** Signed by no signing key the IdP's metadata lists: it may have rolled over (fetch its metadata again, once). */
+export class SamlUnknownKeyError extends SamlError {
+  constructor(message: string) {
+    super('invalid', message);
+    this.name = 'SamlUnknownKeyError';
+  }
+}

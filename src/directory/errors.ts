@@ -1,13 +1,10 @@
-// Typed errors of the user directory. Edges map them to their callers' shapes (Cognito `__type`,
-// OAuth error, hosted-UI page); `code` matches Cognito's exception name where there is one.
+// Typed errors of the user directory (uniqueness, not found, unavailable), in the broker's one
+// hierarchy (shared/errors.ts): the doors map them to their callers' shapes.
+import { BrokerError, type ErrorCode } from '../shared/errors.js';
 
-export class DirectoryError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
+export class DirectoryError extends BrokerError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
@@ -60,7 +57,6 @@ export class InvalidParameter extends DirectoryError {
 /** The database cannot be reached; the request may be retried later (HTTP 503). */
 export class StoreUnavailable extends DirectoryError {
   constructor(message = 'The user directory is unavailable.', options?: { cause?: unknown }) {
-    super('ServiceUnavailable', message);
-    if (options?.cause) this.cause = options.cause;
+    super('ServiceUnavailable', message, options);
   }
 }

@@ -1,7 +1,7 @@
 // The Store port: the only way into the user directory. Narrow, purpose-named operations grouped by
 // what they keep; each is atomic on its own and uniqueness is enforced by the database's own keys.
 import type {
-  AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, Group,
+  AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, FlowKind, Group,
   HostedSession, IdentityProvider, KeyPurpose, LinkedIdentity, Millis, NewUser, OneTimeCode, OutboxMessage, Page,
   PendingFlow, Pool, RefreshFamily, RefreshToken, RotateResult, SignInAttempt, SignInFailure, SigningKey, User, UserFilter, UserStatus,
   Attributes,
@@ -174,8 +174,8 @@ export interface TokenStore {
 /** Short-lived browser state: federation flows, hosted-UI sessions, one-time codes, replay memory. */
 export interface FlowStore {
   saveFlow(flow: PendingFlow): Promise<void>;
-  /** Single use; null when unknown, expired or consumed already. */
-  consumeFlow(stateHash: string, now: Millis): Promise<PendingFlow | null>;
+  /** Single use, and only as its own kind: null when unknown, of another kind (left alone), expired or consumed already. */
+  consumeFlow<K extends FlowKind>(kind: K, stateHash: string, now: Millis): Promise<PendingFlow<K> | null>;
 
   createSession(session: HostedSession): Promise<void>;
   findSession(idHash: string, now: Millis): Promise<HostedSession | null>;

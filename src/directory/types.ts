@@ -194,14 +194,17 @@ export type ConsumeCodeResult =
   | { status: 'invalid' }; // unknown or expired
 
 /** A federation round trip in flight: created at `begin`, consumed once at the callback. */
-export interface PendingFlow {
-  /** Hash of the `state` (or SAML RelayState) sent to the provider. */
+/**
+ * Short-lived state of a browser sign-in, told apart by `kind` and consumed only as that kind: the
+ * store keeps `data` as it is given (JSON); src/auth/flows.ts declares each kind's shape.
+ */
+export type FlowKind = 'federation' | 'continuation' | 'challenge' | 'logout';
+
+export interface PendingFlow<K extends FlowKind = FlowKind> {
+  kind: K;
+  /** Hash of the handle the browser carries (OAuth `state`, SAML RelayState, a cookie or a query parameter). */
   stateHash: string;
   poolId: string;
-  providerName: string;
-  /** Hash of the browser-binding cookie set when the flow began. */
-  browserHash: string;
-  /** Nonce, PKCE verifier, SAML request id, the app's authorize request… */
   data: Record<string, unknown>;
   createdAt: Millis;
   expiresAt: Millis;

@@ -1,59 +1,67 @@
-// The federated road's two ends: `begin` keeps a pending flow (state, nonce, PKCE verifier, the app's
-// request; single use, 10 minutes, bound to the browser) and sends the user to the provider;
-// `complete` hands the callback to the provider's adapter and maps the verified identity to a user.
-import { randomBytes } from 'node:crypto';
-import { AdapterCache, type ProviderAdapter } from '../../providers/index.js';
-import { SECRET_DETAIL_KEYS } from '../directory/schema.js';
-import { type Sealer } from '../directory/secrets.js';
-import { sha256 } from '../shared/hashing.js';
-import type { Store } from '../directory/store.js';
-import type { IdentityProvider, PendingFlow, Pool, User } from '../directory/types.js';
-import { signInFederated } from './users.js';
+// The federated road below src/auth: the provider's adapter (social, OIDC or SAML, with its secrets
+// unsealed) starts a sign-in and verifies the answer; a single-use answer is remembered; the verified
+// identity becomes a user of the directory (users.ts).
+import { AdapterCache, ProviderError, type BeginRequest, type BeginResult, type CallbackRequest, type ExternalIdentity, type FlowState, type ProviderAdapter, type SingleLogout } from '../../providers/index.js';
+import { createSamlAdapter } from '../../providers/saml/adapter.js';
 
-export const FLOW_MS = 10 * 60_000;
+export { MAX_RESPONSE_CHARS } from '../../providers/saml/adapter.js';
+import { SECRET_DETAIL_KEYS } from '../directory/schema.js';
+import type { Sealer } from '../directory/secrets.js';
+import type { Store } from '../directory/store.js';
+import type { IdentityProvider, Pool, User } from '../directory/types.js';
+import type { SpKeys } from '../tokens/sp-keys.js';
+import type { IdpMetadataSource } from './saml-metadata.js';
+import { spConfigOf } from './saml.js';
+import { signInFederated } from './users.js';
 
 export interface FederationDeps {
   store: Store;
   sealer: Sealer;
   adapters: AdapterCache;
+  /** SAML IdPs' metadata (fetched, validated, kept) and this broker's SP keys per pool. */
+  samlMetadata: IdpMetadataSource;
+  spKeys: SpKeys;
+  /** ISS of a pool. */
+  issuerOf(poolId: string): string;
   now(): number;
 }
 
-/** What the app asked for, kept in the flow until the provider answers. */
-export interface AppRequest {
-  params: Record<string, string>;
-  scopes: string[];
-}
-
-const random = () => randomBytes(32).toString('base64url');
-
-export function adapterFor(d: FederationDeps, provider: IdentityProvider): ProviderAdapter {
+export function adapterFor(d: FederationDeps, pool: Pool, provider: IdentityProvider): ProviderAdapter {
   const details = { ...provider.settings.ProviderDetails };
   for (const key of SECRET_DETAIL_KEYS) if (details[key] !== undefined) details[key] = d.sealer.unseal(details[key]);
-  return d.adapters.get(`${provider.poolId}/${provider.name}`, String(provider.updatedAt), {
-    name: provider.name, type: provider.settings.ProviderType, details,
-  });
+  const config = { name: provider.name, type: provider.settings.ProviderType, details };
+  // A SAML adapter is made per use: its metadata and keys come from the store, which caches them itself.
+  if (config.type === 'SAML')
+    return createSamlAdapter(config, {
+      idp: () => d.samlMetadata.get(provider),
+      refreshIdp: () => d.samlMetadata.refreshAfterUnknownKey(provider),
+      sp: () => spConfigOf(d, pool),
+      now: d.now,
+    });
+  return d.adapters.get(`${provider.poolId}/${provider.name}`, String(provider.updatedAt), config);
 }
 
-/** Starts a sign-in at the provider; returns where to send the browser. */
-export async function beginFederation(d: FederationDeps, provider: IdentityProvider, app: AppRequest, browserHash: string, redirectUri: string): Promise<string> {
-  const state = random();
-  const nonce = random();
-  const codeVerifier = random();
-  const { redirect, kept } = await adapterFor(d, provider).begin({ redirectUri, state, nonce, codeVerifier });
-  const now = d.now();
-  await d.store.flows.saveFlow({
-    stateHash: sha256(state), poolId: provider.poolId, providerName: provider.name, browserHash,
-    data: { nonce, codeVerifier, kept, app }, createdAt: now, expiresAt: now + FLOW_MS,
-  });
-  return redirect;
+/** Starts a sign-in at the provider: where to send the browser, and what to keep for its answer. */
+export function startAtProvider(d: FederationDeps, pool: Pool, provider: IdentityProvider, req: BeginRequest): Promise<BeginResult> {
+  return adapterFor(d, pool, provider).begin(req);
 }
 
-/** Verifies the provider's answer for a flow (already consumed and matched to this browser) and signs the user in. */
-export async function completeFederation(
-  d: FederationDeps, pool: Pool, provider: IdentityProvider, flow: PendingFlow, state: string, callback: { method: 'GET' | 'POST'; params: Record<string, string>; redirectUri: string },
-): Promise<User> {
-  const data = flow.data as { nonce: string; codeVerifier: string; kept: Record<string, string> };
-  const identity = await adapterFor(d, provider).complete(callback, { state, nonce: data.nonce, codeVerifier: data.codeVerifier, kept: data.kept });
-  return signInFederated(d.store, pool, provider, { ...identity, provider: provider.name });
+/**
+ * Verifies the provider's answer (for a flow of ours, or unsolicited when `flow` is null and the
+ * provider accepts that) and signs its identity in as a user. A single-use answer (a SAML assertion)
+ * seen before is refused.
+ */
+export async function completeAtProvider(
+  d: FederationDeps, pool: Pool, provider: IdentityProvider, callback: CallbackRequest, flow: FlowState | null,
+): Promise<{ user: User; identity: ExternalIdentity }> {
+  const identity = await adapterFor(d, pool, provider).complete(callback, flow);
+  if (identity.once && !(await d.store.flows.rememberOnce(identity.once.namespace, identity.once.key, identity.once.until, d.now())))
+    throw new ProviderError('invalid', 'this answer was already used');
+  const user = await signInFederated(d.store, pool, provider, { ...identity, provider: provider.name });
+  return { user, identity };
+}
+
+/** The provider's single logout, when it has one (a SAML IdP with IDPSignout). */
+export function singleLogoutOf(d: FederationDeps, pool: Pool, provider: IdentityProvider): SingleLogout | null {
+  return adapterFor(d, pool, provider).logout ?? null;
 }

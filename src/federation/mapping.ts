@@ -3,11 +3,15 @@
 // is verified only when `email_verified` is mapped and true.
 import type { Claims, ClaimValue } from '../../providers/provider.js';
 import type { PoolSettings } from '../directory/schema.js';
+import { BrokerError } from '../shared/errors.js';
 import { STANDARD_ATTRIBUTE_SET } from '../directory/schema.js';
 import type { Attributes } from '../directory/types.js';
 
-export class MappingError extends Error {
-  override name = 'MappingError';
+/** The provider's claims cannot become this pool's attributes (a required one unmapped, a value too long). */
+export class MappingError extends BrokerError {
+  constructor(message: string) {
+    super('MappingError', message);
+  }
 }
 
 /** A claim by name: the exact name first (SAML names are URIs with dots), then a dotted path (`picture.data.url`). */

@@ -4,7 +4,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { StoreUnavailable } from '../directory/errors.js';
-import { html, page } from '../ui/html.js';
+import { html, page } from '../views/html.js';
 import { BodyError } from './body.js';
 
 /** Who is asking, by what the request looks like: the JSON API, an OAuth endpoint, or a browser. */

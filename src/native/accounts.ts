@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Delivery } from '../delivery/index.js';
-import { AliasExists, InvalidParameter, UsernameExists, type DirectoryError } from '../directory/errors.js';
+import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
+import type { BrokerError } from '../shared/errors.js';
 import { BrokerKey } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
 import type { AliasKind, AliasRef, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
@@ -287,7 +288,7 @@ export class Accounts {
   }
 
   /** Why a user with the right password still may not sign in, if anything. */
-  private refusal(pool: Pool, u: User, now: number): DirectoryError | null {
+  private refusal(pool: Pool, u: User, now: number): BrokerError | null {
     if (!u.enabled) return new NotAuthorizedException(USER_DISABLED);
     switch (u.status) {
       case 'CONFIRMED':

@@ -1,33 +1,20 @@
 // The hosted UI's handlers: sign-in, sign-up, confirmation and password reset. Every page carries the
 // app's authorize parameters, so a finished sign-in (or a confirmed new account) continues to the
 // app's redirect URI with a code, as on Cognito's hosted UI.
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { DirectoryError } from '../directory/errors.js';
-import type { SignInContext } from '../native/accounts.js';
-import { LimitExceededException, TooManyRequestsException } from '../native/errors.js';
-import { sha256 } from '../shared/hashing.js';
-import type { Pool, User } from '../directory/types.js';
-import { cookiesFor } from '../http/cookies.js';
-import { pickParams, validateAuthorize, type AuthorizeParams, type ValidRequest } from '../oauth/authorize-request.js';
-import { redirectWithCode } from '../oauth/codes.js';
+import {
+  accountContext, afterSignUp, answerConfirmation, isRefusal, pickParams, signInWithPassword, validateAuthorize,
+  type AuthResult, type AuthorizeParams, type ValidRequest,
+} from '../auth/index.js';
+import type { Pool } from '../directory/types.js';
+import { browserOf, setChallenge, setSession, showPage as show, takeChallenge } from '../http/browser.js';
 import type { Services } from '../services.js';
+import { confirmPage, errorPage, forgotPage, linkTo, loginPage, resetPage, signUpAttributes, signUpPage, type PageContext } from '../views/pages.js';
 import { checkCsrf, csrfToken } from './csrf.js';
-import { confirmPage, errorPage, forgotPage, linkTo, loginPage, resetPage, signUpAttributes, signUpPage, type PageContext } from './pages.js';
-import { startSession } from './session.js';
-
-/** Marks the browser that signed up (or proved a password) before confirming, so it continues after. */
-const PENDING_COOKIE = 'brk_pending';
-const PENDING_MS = 60 * 60_000;
+import { pageStatusOf } from './errors.js';
 
 type Form = Record<string, unknown>;
 const text = (form: Form, name: string): string => (typeof form[name] === 'string' ? (form[name] as string) : '');
-
-function show(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.body = body;
-}
 
 /** Validates the authorize parameters a page carries; renders the error page when they are unusable. */
 async function requestOf(ctx: Context, s: Services, pool: Pool, source: Form, allowWithoutNative = false): Promise<ValidRequest | null> {
@@ -47,45 +34,36 @@ function refuseCsrf(ctx: Context, pool: Pool): void {
   show(ctx, 403, errorPage(pool.settings.PoolName, 'This form was not sent from this site, or it has expired. Go back, reload the page and try again.'));
 }
 
-/** The message a directory or account error shows the user. */
-function messageOf(err: unknown): string {
-  if (err instanceof DirectoryError) return err.message;
-  throw err;
+/** A refused account operation on a page: its status from the table, its own message. Anything else goes to the boundary. */
+function refusal(err: unknown): { status: number; message: string } {
+  if (!isRefusal(err)) throw err;
+  return { status: pageStatusOf(err), message: err.message };
 }
 
-/** 429 for the limits (a flood, too many requests), 400 for everything else a user can fix. */
-const statusOf = (err: unknown): number =>
-  err instanceof TooManyRequestsException || err instanceof LimitExceededException ? 429 : 400;
-
-/** What the account operations need to know of this request: the app, the source, how to answer unknown users. */
-const contextOf = (ctx: Context, req: ValidRequest): SignInContext => ({
-  clientId: req.client.clientId, ip: ctx.ip, preventUserExistenceErrors: req.client.settings.PreventUserExistenceErrors,
-});
-
-async function finishSignIn(ctx: Context, s: Services, pool: Pool, req: ValidRequest, user: User): Promise<void> {
-  const session = await startSession(ctx, s, pool.id, user, { via: 'COGNITO' });
-  ctx.status = 303; // a POST answered with a redirect to GET
-  ctx.redirect(await redirectWithCode(s, pool.id, req, user, session));
-}
-
-async function markPending(ctx: Context, s: Services, pool: Pool, user: User): Promise<void> {
-  const value = randomBytes(32).toString('base64url');
-  const now = s.now();
-  await s.store.flows.saveFlow({
-    stateHash: sha256(`pending:${value}`), poolId: pool.id, providerName: 'COGNITO', browserHash: sha256(value),
-    data: { userId: user.id }, createdAt: now, expiresAt: now + PENDING_MS,
-  });
-  cookiesFor(ctx, s, pool.id).set(PENDING_COOKIE, value, { sameSite: 'Lax', maxAgeMs: PENDING_MS });
-}
-
-/** True (once) when this browser is the one that signed the user up. */
-async function takePending(ctx: Context, s: Services, pool: Pool, user: User): Promise<boolean> {
-  const cookies = cookiesFor(ctx, s, pool.id);
-  const value = cookies.get(PENDING_COOKIE);
-  if (!value) return false;
-  cookies.clear(PENDING_COOKIE);
-  const flow = await s.store.flows.consumeFlow(sha256(`pending:${value}`), s.now());
-  return !!flow && flow.poolId === pool.id && flow.data.userId === user.id;
+/**
+ * Renders a sign-in result on the hosted pages: signed in goes back to the app with a code (303: a
+ * POST answered with a redirect to GET); a pending confirmation marks this browser and goes to the
+ * confirmation page; a refusal shows `again` with the message.
+ */
+function renderSignIn(ctx: Context, s: Services, pool: Pool, c: PageContext, username: string, result: AuthResult, again: (error: string, status: number) => Promise<void>): Promise<void> | void {
+  switch (result.kind) {
+    case 'authenticated':
+      if (result.session) setSession(ctx, s, pool.id, result.session);
+      ctx.status = 303;
+      return ctx.redirect(result.to);
+    case 'challenge':
+      if (result.name === 'CONFIRM_SIGN_UP') {
+        setChallenge(ctx, s, pool.id, result.session);
+        return toConfirm(ctx, c, username);
+      }
+      // The hosted pages have no new-password step yet: the reset flow sets one, rather than letting the temporary one become permanent.
+      return again('You need to choose a new password. Use “Forgot your password?” to set one.', 400);
+    case 'redirect':
+      ctx.status = 303;
+      return ctx.redirect(result.to);
+    case 'failed':
+      return again(result.error.message, pageStatusOf(result.error));
+  }
 }
 
 /** A hosted form's post: CSRF-checked, its authorize parameters valid; null when a page was already answered. */
@@ -124,22 +102,10 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
   const posted = await postedForm(ctx, s, pool);
   if (!posted) return;
   const { form, req, c, username } = posted;
-  try {
-    const user = await s.accounts.signIn(pool, username, text(form, 'password'), contextOf(ctx, req));
-    // A temporary password is no way in: the hosted pages have no new-password step yet, so send the
-    // user to set one through the reset flow rather than letting the temporary one become permanent.
-    if (user.status === 'FORCE_CHANGE_PASSWORD')
-      return show(ctx, 400, loginPage({ ...c, error: 'You need to choose a new password. Use “Forgot your password?” to set one.' }, username, await providersOf(s, pool, req)));
-    await finishSignIn(ctx, s, pool, req, user);
-  } catch (err) {
-    if (err instanceof DirectoryError && err.code === 'UserNotConfirmedException') {
-      // The password is proven: confirming the account continues this sign-in.
-      const user = await s.accounts.findUser(pool, username);
-      if (user) await markPending(ctx, s, pool, user);
-      return toConfirm(ctx, c, username);
-    }
-    show(ctx, statusOf(err), loginPage({ ...c, error: messageOf(err) }, username, await providersOf(s, pool, req)));
-  }
+  const { ip, session } = browserOf(ctx, s, pool.id);
+  const result = await signInWithPassword(s, { pool, request: req, username, password: text(form, 'password'), ip, previousSession: session });
+  await renderSignIn(ctx, s, pool, c, username, result, async (error, status) =>
+    show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
 }
 
 export async function signUpGet(ctx: Context, s: Services, pool: Pool): Promise<void> {
@@ -158,13 +124,14 @@ export async function signUpPost(ctx: Context, s: Services, pool: Pool): Promise
     return show(ctx, 403, errorPage(pool.settings.PoolName, 'Sign-up is not open for this app. Ask your administrator for an account.'));
   const attributes: Record<string, string> = {};
   for (const a of signUpAttributes(pool)) if (text(form, a.name).trim()) attributes[a.name] = text(form, a.name).trim();
+  const again = async (error: string, status: number) => show(ctx, status, signUpPage({ ...c, error }, { username, ...attributes }));
   try {
     const { user, confirmed } = await s.accounts.signUp(pool, { clientId: req.client.clientId, ip: ctx.ip, username, password: text(form, 'password'), attributes });
-    if (confirmed) return finishSignIn(ctx, s, pool, req, user);
-    await markPending(ctx, s, pool, user);
-    toConfirm(ctx, c, username);
+    const { ip, session } = browserOf(ctx, s, pool.id);
+    await renderSignIn(ctx, s, pool, c, username, await afterSignUp(s, { pool, request: req, user, confirmed, ip, previousSession: session }), again);
   } catch (err) {
-    show(ctx, statusOf(err), signUpPage({ ...c, error: messageOf(err) }, { username, ...attributes }));
+    const { status, message } = refusal(err);
+    await again(message, status);
   }
 }
 
@@ -181,15 +148,19 @@ export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promis
   const { form, req, c, username } = posted;
   try {
     if (form.resend === '1') {
-      await s.accounts.resendConfirmationCode(pool, username, contextOf(ctx, req));
+      await s.accounts.resendConfirmationCode(pool, username, accountContext(req, ctx.ip));
       return show(ctx, 200, confirmPage({ ...c, notice: 'If the account is waiting for confirmation, a new code is on its way.' }, username));
     }
-    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim(), {}, contextOf(ctx, req));
-    if (await takePending(ctx, s, pool, user)) return finishSignIn(ctx, s, pool, req, user);
+    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim(), {}, accountContext(req, ctx.ip));
+    // The browser whose sign-in stopped for this confirmation goes on signed in; any other signs in anew.
+    const { ip, session } = browserOf(ctx, s, pool.id);
+    const continued = await answerConfirmation(s, { pool, request: req, session: takeChallenge(ctx, s, pool.id), user, ip, previousSession: session });
+    if (continued) return renderSignIn(ctx, s, pool, c, username, continued, async (error, status) => show(ctx, status, confirmPage({ ...c, error }, username)));
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/login', { confirmed: '1', username }));
   } catch (err) {
-    show(ctx, statusOf(err), confirmPage({ ...c, error: messageOf(err) }, username));
+    const { status, message } = refusal(err);
+    show(ctx, status, confirmPage({ ...c, error: message }, username));
   }
 }
 
@@ -204,12 +175,13 @@ export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.forgotPassword(pool, username, contextOf(ctx, req));
+    await s.accounts.forgotPassword(pool, username, accountContext(req, ctx.ip));
     // The same answer whether or not the account exists.
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/confirmForgotPassword', { username }));
   } catch (err) {
-    show(ctx, statusOf(err), forgotPage({ ...c, error: messageOf(err) }, username));
+    const { status, message } = refusal(err);
+    show(ctx, status, forgotPage({ ...c, error: message }, username));
   }
 }
 
@@ -225,10 +197,11 @@ export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'), contextOf(ctx, req));
+    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'), accountContext(req, ctx.ip));
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/login', { reset: '1', username }));
   } catch (err) {
-    show(ctx, statusOf(err), resetPage({ ...c, error: messageOf(err) }, username));
+    const { status, message } = refusal(err);
+    show(ctx, status, resetPage({ ...c, error: message }, username));
   }
 }

@@ -1,7 +1,7 @@
 // The hosted pages: forms with labelled fields named as CONTRACT §2 says (username, password, code,
 // attribute names), the authorize parameters carried along in hidden fields, and a CSRF token.
 import type { Pool } from '../directory/types.js';
-import type { AuthorizeParams } from '../oauth/authorize-request.js';
+import { redirectWith, type AuthorizeParams } from '../auth/app-request.js';
 import { hidden, html, page, type Html } from './html.js';
 
 export interface PageContext {
@@ -130,4 +130,13 @@ export function errorPage(poolName: string, message: string): string {
 
 export function signedOutPage(poolName: string): string {
   return page({ title: 'Signed out', poolName, body: html`<p>You have been signed out.</p>` });
+}
+
+/** A sign-in that did not work, with the way back to the app carrying an OAuth error (when the app is known). */
+export function failurePage(poolName: string, app: AuthorizeParams | null, error: string, message: string): string {
+  const back = app ? redirectWith(app.redirect_uri, { error, error_description: message, state: app.state }) : null;
+  return page({
+    title: 'Sign-in did not work', poolName, error: message,
+    body: back ? html`<p><a href="${back}">Return to the app</a></p>` : html`<p>Start again from the app.</p>`,
+  });
 }

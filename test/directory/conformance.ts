@@ -470,22 +470,29 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         user = await store.users.createUser(newUser('browser'));
       });
       const flow = (stateHash: string, expiresAt: number) => ({
-        stateHash, poolId: P, providerName: 'Google', browserHash: 'b1', data: { nonce: 'n', verifier: 'v', request: { client_id: 'web' } }, createdAt: Date.now(), expiresAt,
+        kind: 'federation' as const, stateHash, poolId: P, data: { providerName: 'Google', browserHash: 'b1', nonce: 'n', verifier: 'v', request: { client_id: 'web' } }, createdAt: Date.now(), expiresAt,
       });
 
       it('consumes a flow once, and never an expired one', async () => {
         await store.flows.saveFlow(flow('s1', Date.now() + 60_000));
-        const got = await store.flows.consumeFlow('s1', Date.now());
-        assert.deepEqual(got?.data, { nonce: 'n', verifier: 'v', request: { client_id: 'web' } });
-        assert.equal(got?.browserHash, 'b1');
-        assert.equal(await store.flows.consumeFlow('s1', Date.now()), null);
+        const got = await store.flows.consumeFlow('federation', 's1', Date.now());
+        assert.deepEqual(got?.data, { providerName: 'Google', browserHash: 'b1', nonce: 'n', verifier: 'v', request: { client_id: 'web' } });
+        assert.equal(got?.kind, 'federation');
+        assert.equal(await store.flows.consumeFlow('federation', 's1', Date.now()), null);
         await store.flows.saveFlow(flow('s-old', Date.now() - 1));
-        assert.equal(await store.flows.consumeFlow('s-old', Date.now()), null);
+        assert.equal(await store.flows.consumeFlow('federation', 's-old', Date.now()), null);
+      });
+
+      it('consumes a flow only as its own kind, and leaves it to that kind', async () => {
+        await store.flows.saveFlow(flow('s-kind', Date.now() + 60_000));
+        assert.equal(await store.flows.consumeFlow('continuation', 's-kind', Date.now()), null);
+        assert.equal(await store.flows.consumeFlow('challenge', 's-kind', Date.now()), null);
+        assert.equal((await store.flows.consumeFlow('federation', 's-kind', Date.now()))?.kind, 'federation');
       });
 
       it('gives one of 20 concurrent callbacks the flow', async () => {
         await store.flows.saveFlow(flow('s-race', Date.now() + 60_000));
-        const { ok } = await race(peers, 20, (s) => s.flows.consumeFlow('s-race', Date.now()));
+        const { ok } = await race(peers, 20, (s) => s.flows.consumeFlow('federation', 's-race', Date.now()));
         assert.equal(ok.filter((f) => f !== null).length, 1);
       });
 
@@ -658,11 +665,11 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
       it('purges what has expired and nothing else', async () => {
         const now = Date.now();
         const u = await store.users.createUser(newUser('purge'));
-        await store.flows.saveFlow({ stateHash: 'p-old', poolId: P, providerName: 'X', browserHash: 'b', data: {}, createdAt: now, expiresAt: now - 1 });
-        await store.flows.saveFlow({ stateHash: 'p-live', poolId: P, providerName: 'X', browserHash: 'b', data: {}, createdAt: now, expiresAt: now + HOUR });
+        await store.flows.saveFlow({ kind: 'challenge', stateHash: 'p-old', poolId: P, data: {}, createdAt: now, expiresAt: now - 1 });
+        await store.flows.saveFlow({ kind: 'challenge', stateHash: 'p-live', poolId: P, data: {}, createdAt: now, expiresAt: now + HOUR });
         await store.flows.createSession({ idHash: 'p-sess', poolId: P, userId: u.id, authTime: 1, data: {}, createdAt: now, expiresAt: now - 1 });
         assert.ok((await store.purgeExpired(now)) >= 2);
-        assert.ok(await store.flows.consumeFlow('p-live', now));
+        assert.ok(await store.flows.consumeFlow('challenge', 'p-live', now));
       });
 
       it('purges limit records that no longer matter, and only those', async () => {

@@ -1,21 +1,21 @@
 // A real SQLite store in a temp dir, a pool, Delivery writing to the outbox file, Accounts on a settable
 // clock, and every log line captured (to prove codes and passwords never reach it).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Delivery, outboxFileTransport } from '../../src/delivery/index.js';
-import { DirectoryError } from '../../src/directory/errors.js';
+import { BrokerError } from '../../src/shared/errors.js';
 import { poolSchema } from '../../src/directory/schema.js';
 import { openSqliteStore } from '../../src/directory/sqlite/index.js';
 import type { Pool } from '../../src/directory/types.js';
 import { Accounts } from '../../src/native/index.js';
+import { codeIn, readOutbox, type OutboxLine } from '../support/outbox.js';
 
 export const CTX = { clientId: 'client1', ip: '192.0.2.1' };
 export const GOOD = 'correct horse battery staple';
 
-export interface OutboxLine { time: string; channel: 'email' | 'sms'; to: string; subject: string; body: string }
 
 export async function harness(settings: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'broker-native-'));
@@ -31,11 +31,7 @@ export async function harness(settings: Record<string, unknown> = {}) {
 
   const outbox = async (): Promise<OutboxLine[]> => {
     await delivery.flush();
-    try {
-      return readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as OutboxLine);
-    } catch {
-      return [];
-    }
+    return readOutbox(dir);
   };
   return {
     dir, file, store, pool, logs, log, delivery, accounts,
@@ -46,7 +42,9 @@ export async function harness(settings: Record<string, unknown> = {}) {
     async lastCode(to: string): Promise<string> {
       const m = (await outbox()).filter((l) => l.to === to).at(-1);
       assert.ok(m, `no message to ${to}`);
-      return /\b(\d{6})\b/.exec(m.body)![1]!;
+      const code = codeIn(m.body);
+      assert.ok(code, `no code in the last message to ${to}`);
+      return code;
     },
     async cleanup() {
       await delivery.flush();
@@ -59,10 +57,10 @@ export async function harness(settings: Record<string, unknown> = {}) {
 export type Harness = Awaited<ReturnType<typeof harness>>;
 
 /** Asserts a rejection with that Cognito code (and message, when given). */
-export async function rejectsWith(p: Promise<unknown>, code: string, message?: string | RegExp): Promise<DirectoryError> {
+export async function rejectsWith(p: Promise<unknown>, code: string, message?: string | RegExp): Promise<BrokerError> {
   let caught: unknown;
   await assert.rejects(p, (e: unknown) => ((caught = e), true));
-  assert.ok(caught instanceof DirectoryError, `expected a DirectoryError, got ${String(caught)}`);
+  assert.ok(caught instanceof BrokerError, `expected a BrokerError, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   if (typeof message === 'string') assert.equal(caught.message, message);
   else if (message) assert.match(caught.message, message);

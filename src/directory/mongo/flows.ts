@@ -2,14 +2,13 @@
 // replay memory. Expiry is checked on every read; purgeExpired only reclaims space. Single use is
 // decided by deletes by _id and claims (see atomic.ts), never by conditional updates.
 import type { FlowStore } from '../store.js';
-import type { HostedSession, PendingFlow } from '../types.js';
+import type { FlowKind, HostedSession, PendingFlow } from '../types.js';
 import { claim, claimedAt } from './atomic.js';
 import { backoff, guarded, isDuplicateKey } from './errors.js';
 import type { FlowDoc, Models, OneTimeCodeDoc, SeenDoc, SessionDoc } from './models.js';
 
-const toFlow = (d: FlowDoc): PendingFlow => ({
-  stateHash: d.stateHash, poolId: d.poolId, providerName: d.providerName, browserHash: d.browserHash,
-  data: JSON.parse(d.data), createdAt: d.createdAt, expiresAt: d.expiresAt,
+const toFlow = <K extends FlowKind>(kind: K, d: FlowDoc): PendingFlow<K> => ({
+  kind, stateHash: d.stateHash, poolId: d.poolId, data: JSON.parse(d.data), createdAt: d.createdAt, expiresAt: d.expiresAt,
 });
 const toSession = (d: SessionDoc): HostedSession => ({
   idHash: d.idHash, poolId: d.poolId, userId: d.userId, authTime: d.authTime, data: JSON.parse(d.data),
@@ -22,11 +21,11 @@ export function mongoFlows(m: Models): FlowStore {
       await m.Flow.create({ ...flow, data: JSON.stringify(flow.data) });
     },
 
-    async consumeFlow(stateHash, now) {
+    async consumeFlow(kind, stateHash, now) {
       // Read, then delete by _id: of concurrent consumers only one delete counts. An expired flow is dropped too.
-      const d = await m.Flow.findOne({ stateHash }).lean<FlowDoc>();
+      const d = await m.Flow.findOne({ stateHash, kind }).lean<FlowDoc>();
       if (!d || (await m.Flow.deleteOne({ _id: d._id })).deletedCount !== 1) return null;
-      return d.expiresAt > now ? toFlow(d) : null;
+      return d.expiresAt > now ? toFlow(kind, d) : null;
     },
 
     async createSession(session) {

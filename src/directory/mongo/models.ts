@@ -54,7 +54,7 @@ export interface FamilyDoc {
 export interface RefreshTokenDoc { hash: string; familyId: string; createdAt: number; expiresAt: number; rotatedAt: number | null }
 
 export interface FlowDoc {
-  _id: Types.ObjectId; stateHash: string; poolId: string; providerName: string; browserHash: string; data: string; createdAt: number; expiresAt: number;
+  _id: Types.ObjectId; stateHash: string; kind: string; poolId: string; data: string; createdAt: number; expiresAt: number;
 }
 export interface SessionDoc {
   idHash: string; poolId: string; userId: string; authTime: number; data: string; createdAt: number; expiresAt: number;
@@ -211,7 +211,7 @@ function refreshTokens() {
 
 function flows() {
   const s = new Schema<FlowDoc>(
-    { stateHash: str, poolId: str, providerName: str, browserHash: str, data: str, createdAt: num, expiresAt: num },
+    { stateHash: str, kind: str, poolId: str, data: str, createdAt: num, expiresAt: num },
     options,
   );
   s.index({ stateHash: 1 }, { unique: true, name: 'state' });

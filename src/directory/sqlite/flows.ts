@@ -1,10 +1,10 @@
 // Short-lived browser state in SQLite: federation flows, hosted-UI sessions, one-time codes and the
 // replay memory. Expiry is checked on every read; purgeExpired only reclaims space.
 import type { FlowStore } from '../store.js';
-import type { CodePurpose, ConsumeOneTimeCodeResult, HostedSession, Millis, OneTimeCode, PendingFlow } from '../types.js';
+import type { CodePurpose, ConsumeOneTimeCodeResult, FlowKind, HostedSession, Millis, OneTimeCode, PendingFlow } from '../types.js';
 import { json, type Db } from './db.js';
 
-interface FlowRow { state_hash: string; pool_id: string; provider_name: string; browser_hash: string; data: string; created_at: number; expires_at: number }
+interface FlowRow { state_hash: string; kind: string; pool_id: string; data: string; created_at: number; expires_at: number }
 interface SessionRow { id_hash: string; pool_id: string; user_id: string; auth_time: number; data: string; created_at: number; expires_at: number }
 interface CodeRow { code_hash: string; attempts: number; expires_at: number }
 
@@ -12,18 +12,15 @@ export class SqliteFlows implements FlowStore {
   constructor(private readonly db: Db) {}
 
   async saveFlow(f: PendingFlow): Promise<void> {
-    this.db.prepare('INSERT INTO flows (state_hash, pool_id, provider_name, browser_hash, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(f.stateHash, f.poolId, f.providerName, f.browserHash, json(f.data), f.createdAt, f.expiresAt);
+    this.db.prepare('INSERT INTO flows (state_hash, kind, pool_id, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(f.stateHash, f.kind, f.poolId, json(f.data), f.createdAt, f.expiresAt);
   }
 
-  async consumeFlow(stateHash: string, now: Millis): Promise<PendingFlow | null> {
+  async consumeFlow<K extends FlowKind>(kind: K, stateHash: string, now: Millis): Promise<PendingFlow<K> | null> {
     // DELETE … RETURNING is one statement: of concurrent consumers only one gets the row.
-    const r = this.db.prepare('DELETE FROM flows WHERE state_hash = ? RETURNING *').get(stateHash) as FlowRow | undefined;
+    const r = this.db.prepare('DELETE FROM flows WHERE state_hash = ? AND kind = ? RETURNING *').get(stateHash, kind) as FlowRow | undefined;
     if (!r || r.expires_at <= now) return null;
-    return {
-      stateHash: r.state_hash, poolId: r.pool_id, providerName: r.provider_name, browserHash: r.browser_hash,
-      data: JSON.parse(r.data), createdAt: r.created_at, expiresAt: r.expires_at,
-    };
+    return { kind, stateHash: r.state_hash, poolId: r.pool_id, data: JSON.parse(r.data), createdAt: r.created_at, expiresAt: r.expires_at };
   }
 
   async createSession(s: HostedSession): Promise<void> {

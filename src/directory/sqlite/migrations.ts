@@ -93,4 +93,10 @@ export const MIGRATIONS: string[] = [
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, at INTEGER, until INTEGER, expires_at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX limits_by_expiry ON limits (expires_at);
   `,
+  /* 3: typed flows (PendingFlow.kind) instead of sentinel provider names; flows in progress (10 minutes at most) restart */ `
+  DELETE FROM flows;
+  ALTER TABLE flows DROP COLUMN provider_name;
+  ALTER TABLE flows DROP COLUMN browser_hash;
+  ALTER TABLE flows ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -1,0 +1,16 @@
+// What the auth core is built on: the directory, the account and federation operations, the clock.
+import type { Logger } from 'pino';
+import type { FederationDeps } from '../federation/adapters.js';
+import type { Accounts } from '../native/accounts.js';
+
+export interface AuthDeps extends FederationDeps {
+  accounts: Accounts;
+  log: Logger;
+  /** PUBLIC_URL without a trailing slash. */
+  publicUrl: string;
+}
+
+/** Where OAuth/OIDC providers send the browser back: ISS/oauth2/idpresponse. */
+export const idpResponseUrl = (d: Pick<AuthDeps, 'issuerOf'>, poolId: string) => `${d.issuerOf(poolId)}/oauth2/idpresponse`;
+/** Where SAML IdPs post their responses: ISS/saml2/idpresponse (the ACS). */
+export const acsUrl = (d: Pick<AuthDeps, 'issuerOf'>, poolId: string) => `${d.issuerOf(poolId)}/saml2/idpresponse`;

@@ -1,0 +1,32 @@
+// What every entrance of the auth core returns: one plain result for a door to render.
+import { BrokerError } from '../shared/errors.js';
+import type { User } from '../directory/types.js';
+import type { AuthorizeParams } from './app-request.js';
+
+/** A hosted session just opened: the door sets its cookie (the value is known only to the browser). */
+export interface NewSession {
+  id: string;
+  maxAgeMs: number;
+}
+
+/**
+ * Challenges a sign-in can stop at. CONFIRM_SIGN_UP: the password is proven but the account awaits its
+ * code; NEW_PASSWORD_REQUIRED: a temporary password must be replaced.
+ */
+export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED';
+
+export type AuthResult =
+  /** Send the browser there: to a provider, or on to a continuation of ours. */
+  | { kind: 'redirect'; to: string }
+  /** The sign-in waits for an answer; `session` is the opaque handle that answers it (single use). */
+  | { kind: 'challenge'; name: ChallengeName; session: string; user: User }
+  /** Signed in: back to the app with a code (`to`), in a new hosted session or the one it came with (`session` null). */
+  | { kind: 'authenticated'; user: User; to: string; session: NewSession | null }
+  /** Refused: `app` is the request to send the user back to (with an OAuth error), when it is known; `provider` the one that answered. */
+  | { kind: 'failed'; error: BrokerError; app: AuthorizeParams | null; provider?: string };
+
+export const failed = (error: BrokerError, app: AuthorizeParams | null = null, provider?: string): AuthResult =>
+  ({ kind: 'failed', error, app, ...(provider ? { provider } : {}) });
+
+/** A refusal to answer in the caller's shape; an unreachable directory is not one (the door's boundary answers 503). */
+export const isRefusal = (err: unknown): err is BrokerError => err instanceof BrokerError && err.code !== 'ServiceUnavailable';

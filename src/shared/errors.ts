@@ -1,0 +1,42 @@
+// The broker's one error hierarchy. Every error a caller may be told about is a BrokerError whose
+// `code` is Cognito's exception name where Cognito has one (the JSON API's `__type`), else the
+// broker's own name for it. Code below the doors throws these; each door (hosted pages, OAuth
+// endpoints, the JSON API) maps them to its caller's shape with one table, never by message text.
+
+/** Cognito's exception names the broker raises, and the broker's own names for failures Cognito has no name for. */
+export type ErrorCode =
+  | 'AliasExistsException'
+  | 'CodeMismatchException'
+  | 'DuplicateProviderException'
+  | 'ExpiredCodeException'
+  | 'GroupExistsException'
+  | 'InvalidParameterException'
+  | 'InvalidPasswordException'
+  | 'LimitExceededException'
+  | 'NotAuthorizedException'
+  | 'PasswordResetRequiredException'
+  | 'ResourceNotFoundException'
+  | 'TooManyFailedAttemptsException'
+  | 'TooManyRequestsException'
+  | 'UserNotConfirmedException'
+  | 'UserNotFoundException'
+  | 'UsernameExistsException'
+  /** The directory cannot be reached (HTTP 503). */
+  | 'ServiceUnavailable'
+  /** A federated sign-in failed at or because of the provider (ProviderError, with its kind). */
+  | 'ProviderError'
+  /** The provider's claims do not map onto the pool's attributes. */
+  | 'MappingError'
+  /** A browser sign-in flow cannot go on: expired, used, of another browser, or its app is gone. */
+  | 'FlowError';
+
+export class BrokerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = code;
+  }
+}
