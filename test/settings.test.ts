@@ -1,7 +1,7 @@
 // Settings: the environment and the config file are validated once, and a bad value stops the start
 // with one message that names the field.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { tokenLifetimes } from '../src/directory/schema.js';
 import { loadSettings, parseConfig, SettingsError } from '../src/settings.js';
@@ -77,11 +77,27 @@ describe('config file', () => {
     assert.match(refusal('pools: [\n'), /^broker\.yaml: not valid YAML/);
   });
 
-  it('accepts the shipped configuration and every example', () => {
-    parseConfig(readFileSync('config/broker.yaml', 'utf8'));
-    const examples = existsSync('config/examples') ? readdirSync('config/examples', { withFileTypes: true }) : [];
-    for (const f of examples.filter((e) => e.name.endsWith('.yaml')))
-      parseConfig(readFileSync(`config/examples/${f.name}`, 'utf8'), f.name);
+  it('accepts the shipped configuration and every example, each declaring what it is the example of', () => {
+    const shipped = parseConfig(readFileSync('config/broker.yaml', 'utf8'), 'config/broker.yaml');
+    assert.ok(shipped.length > 0, 'config/broker.yaml declares a pool');
+    // README.md points to config/examples/<provider>.yaml: one per provider type, none missing or empty.
+    const expected: Record<string, string> = {
+      'amazon.yaml': 'LoginWithAmazon', 'apple.yaml': 'SignInWithApple', 'facebook.yaml': 'Facebook',
+      'google.yaml': 'Google', 'oidc.yaml': 'OIDC', 'saml.yaml': 'SAML',
+    };
+    const files = readdirSync('config/examples').filter((name) => name.endsWith('.yaml')).sort();
+    for (const name of Object.keys(expected)) assert.ok(files.includes(name), `config/examples/${name} is missing`);
+    let checked = 0;
+    for (const name of files) {
+      const text = readFileSync(`config/examples/${name}`, 'utf8');
+      assert.ok(text.trim().length > 0, `${name} is empty`);
+      const pools = parseConfig(text, name);
+      assert.ok(pools.length > 0, `${name} declares no pool`);
+      const type = expected[name];
+      if (type) assert.ok(pools.some((p) => p.providers.some((idp) => idp.ProviderType === type)), `${name} declares a ${type} provider`);
+      checked++;
+    }
+    assert.ok(checked >= Object.keys(expected).length && checked === files.length, `checked ${checked} of ${files.length} examples`);
   });
 });
 

@@ -38,9 +38,14 @@ function current(stored: string): boolean {
 
 let dummy: Promise<string> | undefined;
 
+/** The hash unknown users are checked against: made once, with the very parameters of real ones. */
+export function dummyHash(): Promise<string> {
+  dummy ??= hash(randomBytes(32).toString('base64url'), PASSWORD_HASH_OPTIONS);
+  return dummy;
+}
+
 /** Costs what a real verification costs, for unknown users: the answer's timing must not tell them apart. */
 export async function verifyDummy(password: string): Promise<void> {
-  dummy ??= hash(randomBytes(32).toString('base64url'), PASSWORD_HASH_OPTIONS);
-  const stored = await dummy;
+  const stored = await dummyHash();
   await passwordGate.run(() => verify(stored, normalizePassword(password)));
 }

@@ -1,11 +1,10 @@
 // SMTP delivery against a tiny SMTP server on 127.0.0.1 (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT):
 // mail is handed over with the pool's sender, SMS goes to the outbox file, a refusing server leaves mail pending.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createTransport, Delivery, smtpTransport } from '../../src/delivery/index.js';
+import { readOutbox } from '../support/outbox.js';
 import { setup } from './support.js';
 
 interface Mail { auth: string | null; from: string; to: string[]; data: string }
@@ -92,7 +91,7 @@ describe('SMTP delivery', () => {
     assert.match(m!.data, /^Subject: Your verification code$/m);
     assert.match(m!.data, /^From: Example App <no-reply@example\.com>$/m);
     assert.match(m!.data, /Your verification code is 424242\./);
-    const sms = readFileSync(join(env.dir, 'outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { channel: string; body: string });
+    const sms = readOutbox(env.dir);
     assert.deepEqual(sms.map((s) => [s.channel, s.body]), [['sms', 'Your code is 535353.']]);
     assert.equal((await env.store.outbox.listPending(10)).length, 0);
     assert.ok(!env.logs.join('').includes('424242') && !env.logs.join('').includes('535353'));

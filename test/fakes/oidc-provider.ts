@@ -4,10 +4,11 @@
 // real key. With `apple` it serves Sign in with Apple's paths instead: /auth/authorize, /auth/token
 // (which requires the ES256 client-secret JWT) and /auth/keys, and posts the `user` field on a user's
 // first authorization only. Misbehaviour on demand, one at a time, for the refusal tests.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { ExternalIdentity, FlowState, ProviderAdapter } from '../../providers/provider.js';
+import { ecP256Pems } from '../support/keys.js';
 import { startFakeServer, type FakeRequest, type ParsedRequest } from './http.js';
 
 export type { FakeRequest } from './http.js';
@@ -323,12 +324,12 @@ function spkiPem(jwk: JWK): string {
 }
 
 function makeAppleKey(a: { teamId?: string; keyId?: string }) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = ecP256Pems();
   return {
     teamId: a.teamId ?? 'TEAM123456',
     keyId: a.keyId ?? 'KEY1234567',
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKey: importSPKI(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'ES256'),
+    privateKeyPem: privateKey,
+    publicKey: importSPKI(publicKey, 'ES256'),
   };
 }
 
@@ -363,10 +364,3 @@ export async function signInThrough(
   return adapter.complete({ method: cb.method, params: cb.params, redirectUri: REDIRECT_URI }, { ...flow, kept });
 }
 
-/** fetch that gives up after `ms` like call()'s 10 s timeout would, so timeout tests stay fast. */
-export function impatientFetch(ms: number): typeof fetch {
-  return (input, init) => {
-    const signals = [AbortSignal.timeout(ms), ...(init?.signal ? [init.signal] : [])];
-    return fetch(input, { ...init, signal: AbortSignal.any(signals) });
-  };
-}

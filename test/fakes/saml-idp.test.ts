@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { SAML } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
@@ -148,8 +148,26 @@ describe('fake SAML IdP', () => {
         slowIdp.setMetadataBehaviour('down');
         await assert.rejects(fetch(slowIdp.metadataUrl));
 
+        // 'slow' holds the answer until slowMs has passed, then serves the metadata. The clock is the
+        // test's (mock timers): the answer cannot come before the test moves it on.
         slowIdp.setMetadataBehaviour('slow');
-        await assert.rejects(fetch(slowIdp.metadataUrl, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
+        const asked = slowIdp.requests.length;
+        mock.timers.enable({ apis: ['setTimeout'] });
+        try {
+          let answered = false;
+          const late = fetch(slowIdp.metadataUrl).then((r) => ((answered = true), r));
+          while (slowIdp.requests.length === asked) await new Promise((r) => setImmediate(r));
+          // A later request on another connection has its answer, and the first still has none.
+          assert.equal((await fetch(`${slowIdp.url}/no-such-path`)).status, 404);
+          assert.equal(answered, false, 'slow: no answer before slowMs');
+          mock.timers.tick(4_999);
+          assert.equal((await fetch(`${slowIdp.url}/no-such-path`)).status, 404);
+          assert.equal(answered, false, 'slow: no answer before slowMs');
+          mock.timers.tick(1);
+          assert.equal(await (await late).text(), slowIdp.metadataXml(), 'slow: the metadata once slowMs has passed');
+        } finally {
+          mock.timers.reset();
+        }
 
         slowIdp.setMetadataBehaviour('huge');
         const huge = await fetch(slowIdp.metadataUrl);
@@ -264,17 +282,22 @@ describe('fake SAML IdP', () => {
     });
 
     it('unsolicited ones carry no InResponseTo anywhere; the issue time can be shifted alone', () => {
+      // Bracketed by the clock read before and after: exact, however long the call takes.
+      const before = Date.now();
       const doc = parse(idp.responseXml({ ...SP, issueInstantShiftMs: -7 * MINUTE }));
+      const after = Date.now();
       none('//@InResponseTo', doc);
       const shifted = time('/samlp:Response/@IssueInstant', doc);
-      assert.ok(Math.abs(Date.now() - 7 * MINUTE - shifted) < 5_000);
+      assert.ok(before - 7 * MINUTE <= shifted && shifted <= after - 7 * MINUTE, 'issued 7 minutes before now');
       assert.equal(time('//saml:Assertion/@IssueInstant', doc), shifted);
       assert.equal(time('//saml:AuthnStatement/@AuthnInstant', doc), shifted);
-      assert.ok(time('//saml:Conditions/@NotOnOrAfter', doc) > Date.now(), 'validity stays around now');
+      const until = time('//saml:Conditions/@NotOnOrAfter', doc);
+      assert.ok(before + 5 * MINUTE <= until && until <= after + 5 * MINUTE, 'validity stays around now');
     });
 
     it('name the user set with setUser, or the one given per response', async () => {
-      const other = await startSamlIdp({ now: () => Date.now() + 60 * MINUTE });
+      const later = Date.now() + 60 * MINUTE;
+      const other = await startSamlIdp({ now: () => later });
       try {
         other.setUser('u-1234', { 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress': 'x@corp.example', role: ['a', 'b'] });
         const doc = parse(other.responseXml(SP));
@@ -282,7 +305,7 @@ describe('fake SAML IdP', () => {
         assert.equal(at('//saml:NameID/@Format', doc), 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified');
         assert.equal(at('//saml:Attribute[1]/@NameFormat', doc), 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri');
         assert.equal(all('//saml:Attribute[@Name="role"]/saml:AttributeValue', doc).length, 2);
-        assert.ok(time('/samlp:Response/@IssueInstant', doc) > Date.now() + 55 * MINUTE, 'the fake clock');
+        assert.equal(time('/samlp:Response/@IssueInstant', doc), later, 'the fake clock');
         const given = parse(other.responseXml({ ...SP, nameId: 'p-1', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', sessionIndex: '_s1', attributes: { a: '<&>' } }));
         assert.equal(text('//saml:NameID', given), 'p-1');
         assert.equal(at('//saml:AuthnStatement/@SessionIndex', given), '_s1');

@@ -7,11 +7,11 @@ import { authorizeLikeABrowser, DEFAULT_OIDC_USER, startOidcFake, type OidcBehav
 import { pkce, tokenRequest } from '../oauth/helpers.js';
 import { Browser, type Response } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { claimsOf } from '../support/jwt.js';
 
 const POOL = 'local_Oidc1';
 const STRICT = 'local_NoLink1';
 const CB = 'http://127.0.0.1:5566/cb';
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('OIDC providers through the broker', () => {
   let broker: TestBroker;

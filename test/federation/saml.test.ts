@@ -9,12 +9,13 @@ import { startSamlIdp, type SamlAttack, type SamlIdp } from '../fakes/saml-idp.j
 import { pkce, tokenRequest } from '../oauth/helpers.js';
 import { Browser, type Response } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { claimsOf } from '../support/jwt.js';
+import { certificatePem } from '../support/keys.js';
 
 const POOL = 'local_Saml1';
 const CB = 'http://127.0.0.1:5580/cb';
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const GROUPS = 'http://schemas.xmlsoap.org/claims/Group';
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('SAML through the broker', () => {
   let broker: TestBroker;
@@ -62,9 +63,8 @@ pools:
     const metadata = await (await fetch(`${iss}/saml2/metadata`)).text();
     spEntityId = /entityID="([^"]+)"/.exec(metadata)![1]!;
     const certs = [...metadata.matchAll(/<KeyDescriptor use="(signing|encryption)">[\s\S]*?<(?:ds:)?X509Certificate>([^<]+)</g)];
-    const pem = (b64: string) => `-----BEGIN CERTIFICATE-----\n${b64.replace(/\s+/g, '').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
-    spSigningCert = pem(certs.find((c) => c[1] === 'signing')![2]!);
-    spEncryptionCert = pem(certs.find((c) => c[1] === 'encryption')![2]!);
+    spSigningCert = certificatePem(certs.find((c) => c[1] === 'signing')![2]!);
+    spEncryptionCert = certificatePem(certs.find((c) => c[1] === 'encryption')![2]!);
   });
   after(async () => {
     await broker.close();

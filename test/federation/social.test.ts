@@ -11,11 +11,11 @@ import { DEFAULT_FACEBOOK_USER, startFacebookFake, type FacebookFake } from '../
 import { pkce, tokenRequest } from '../oauth/helpers.js';
 import { Browser, type Response } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { claimsOf } from '../support/jwt.js';
 
 const POOL = 'local_Fed1';
 const CB = 'http://127.0.0.1:5565/cb';
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 describe('social federation through the broker', () => {
   let broker: TestBroker;

@@ -50,7 +50,7 @@ describe('hostile input', () => {
     assert.equal(broker.logs().filter((l) => JSON.parse(l).level >= 50).length, 0, broker.logs().join(''));
   });
 
-  /** Writes `data` on a raw connection and waits for the server to answer and close it. */
+  /** Writes `data` on a raw connection, never more, and resolves with what the server said once it closes it. */
   function stall(data: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = connect(Number(new URL(broker.url).port), '127.0.0.1');
@@ -58,7 +58,6 @@ describe('hostile input', () => {
       socket.on('data', (d) => (answer += d.toString()));
       socket.on('close', () => resolve(answer));
       socket.on('error', reject);
-      socket.setTimeout(10_000, () => reject(new Error('the server kept the connection open')));
       socket.write(data);
     });
   }

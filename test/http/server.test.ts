@@ -42,7 +42,9 @@ describe('broker process on SQLite', () => {
     assert.equal(res.headers.get('x-request-id'), 'test-req-42');
     const minted = await fetch(`${broker.url}/health`, { headers: { 'x-request-id': 'bad id with spaces' } });
     assert.match(minted.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
-    await new Promise((r) => setTimeout(r, 200)); // let the log line reach the pipe
+    // Lines reach the pipe in order: once a later request's line is there, every line of the first is too.
+    await fetch(`${broker.url}/health`, { headers: { 'x-request-id': 'test-req-43' } });
+    await waitForOutput(broker, /"reqId":"test-req-43"/);
     const lines = broker.output().split('\n').filter((l) => l.includes('"reqId":"test-req-42"'));
     assert.equal(lines.length, 1);
     const line = JSON.parse(lines[0]!);

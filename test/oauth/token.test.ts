@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../../src/shared/hashing.js';
 import { Browser } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { claimsOf } from '../support/jwt.js';
 import { FLOW_CONFIG, POOL, SPA_CB, WEB_CB, WEB_SECRET } from './flow-config.js';
 import { basic, logIn, pkce, signUp, spaParams, tokenRequest } from './helpers.js';
 
@@ -106,7 +107,7 @@ describe('token endpoint', () => {
   it('issues tokens with a narrower scope when a refresh asks for one (RFC 6749 §6), and keeps the grant', async () => {
     const { code, verifier } = await spaCode();
     const refresh = String((await exchange(code, verifier)).json.refresh_token);
-    const scopeOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString()).scope as string;
+    const scopeOf = (jwt: unknown) => claimsOf(String(jwt)).scope as string;
     const narrow = await tokenRequest(broker, { grant_type: 'refresh_token', client_id: 'spa', refresh_token: refresh, scope: 'email' });
     assert.equal(narrow.status, 200, JSON.stringify(narrow.json));
     assert.equal(scopeOf(narrow.json.access_token), 'email');

@@ -2,12 +2,12 @@
 // client-secret JWT (checked by the fake, cached and renewed), the one-time `user` field, string
 // booleans, and refusals.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { APPLE_ISSUER, createAppleAdapter } from '../../providers/apple.js';
 import { ProviderError, type AdapterDeps, type ProviderAdapter } from '../../providers/provider.js';
 import { authorizeLikeABrowser, newFlow, REDIRECT_URI, signInThrough, startOidcFake, type OidcBehaviour, type OidcFake } from '../fakes/oidc-provider.js';
+import { ecP256Pems } from '../support/keys.js';
 
 const refusedAs = (kind: ProviderError['kind'], why?: RegExp) => (err: unknown) => {
   assert.ok(err instanceof ProviderError, String(err));
@@ -116,7 +116,7 @@ describe('Sign in with Apple adapter', () => {
   });
 
   it('reports a key Apple does not know, or not a key at all, as misconfigured', async () => {
-    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const stranger = ecP256Pems().privateKey;
     await assert.rejects(signInThrough(apple({ private_key: stranger })), refusedAs('misconfigured', /invalid_client/));
     await assert.rejects(signInThrough(apple({ private_key: 'not a key' })), refusedAs('misconfigured', /private_key/));
   });

@@ -52,7 +52,7 @@ export async function refusedWithout(p: Promise<unknown>, kind: ProviderError['k
   return err;
 }
 
-/** A fetch that gives up after `ms`, so "slow" tests do not wait the adapter's 10 s. */
+/** A fetch that gives up after `ms` (a TimeoutError, as the adapter's own 10 s timeout gives), so "slow" tests do not wait 10 s. */
 export function quickFetch(ms: number): typeof fetch {
   return (input, init) => {
     const signals = [AbortSignal.timeout(ms), ...(init?.signal ? [init.signal] : [])];

@@ -229,10 +229,9 @@ describe('IdpMetadataSource', () => {
     const p = await f.saml('Url7', { MetadataURL: server.url });
     await assert.rejects(source({ maxBytes: good.length + 1000 }).get(p), /larger than \d+ bytes/);
     assert.equal((await source({ maxBytes: good.length + 2000 }).validateRegistration({ MetadataURL: server.url })).entityId, IDP_ENTITY, 'at the cap: fine');
+    // The server ends its answer empty after 5 s: waiting for it would fail as "not XML", not as this.
     server.answer = { hangMs: 5_000 };
-    const started = Date.now();
     await assert.rejects(source({ timeoutMs: 200 }).validateRegistration({ MetadataURL: server.url }), /no answer within 200 ms/);
-    assert.ok(Date.now() - started < 2_000);
   });
 
   it('refuses http on a non-loopback host, and redirects to plain http', async () => {

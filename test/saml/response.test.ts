@@ -1,4 +1,4 @@
-// validateSamlResponse (src/saml/response.ts) against the SAML IdP stand-in: genuine Responses in
+// validateSamlResponse (providers/saml/response.ts) against the SAML IdP stand-in: genuine Responses in
 // every signing and encryption mode are accepted; every forgery of SECURITY.md §1 is refused with
 // SamlError('invalid') — never another error type.
 import assert from 'node:assert/strict';

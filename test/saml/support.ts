@@ -1,14 +1,13 @@
 // What the SAML SP tests share: a real SQLite store with a pool, test IdP keys and certificates
 // (any size, type or validity), IdP metadata built from them, signed redirect messages, and a tiny
 // metadata server whose answers a test sets.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
-import { randomBytes, sign, webcrypto } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { poolSchema, providerSchema } from '../../src/directory/schema.js';
 import { Sealer } from '../../src/directory/secrets.js';
+import { pemBody, privateKeyPem, selfSignedCertificate, signingKeyPair } from '../support/keys.js';
 import { tempSqlite } from '../support/temp-sqlite.js';
 import type { Store } from '../../src/directory/store.js';
 import type { IdentityProvider, Pool } from '../../src/directory/types.js';
@@ -74,27 +73,18 @@ export function testKey(o: { bits?: number; ec?: boolean; notBefore?: number; no
 }
 
 async function makeKey(o: { bits?: number; ec?: boolean; notBefore?: number; notAfter?: number; name?: string }): Promise<TestKey> {
-  const alg = o.ec
-    ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
-    : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: o.bits ?? 2048 };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const keys = await signingKeyPair(o);
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: `01${randomBytes(8).toString('hex')}`,
-      name: [{ CN: [o.name ?? `test idp ${o.bits ?? (o.ec ? 'ec' : 2048)}`] }],
-      notBefore: new Date(o.notBefore ?? now - DAY),
-      notAfter: new Date(o.notAfter ?? now + 365 * DAY),
-      keys,
-      signingAlgorithm: alg,
-    },
-    webcrypto as unknown as Crypto,
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as unknown as webcrypto.CryptoKey)).toString('base64');
-  return { cert: cert.toString('pem'), privateKey: `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n` };
+  const cert = await selfSignedCertificate(keys, {
+    cn: o.name ?? `test idp ${o.bits ?? (o.ec ? 'ec' : 2048)}`,
+    notBefore: o.notBefore ?? now - DAY,
+    notAfter: o.notAfter ?? now + 365 * DAY,
+  });
+  return { cert, privateKey: await privateKeyPem(keys.privateKey) };
 }
 
-export const b64 = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+/** The base64 DER of a PEM. */
+export const b64 = pemBody;
 
 export interface MetadataOptions {
   entityId?: string;

@@ -1,12 +1,13 @@
 // Runs the whole broker in this process (settings, store, config apply, HTTP server on 127.0.0.1) on a
 // fresh SQLite directory, exactly as main.ts does, for flow tests over HTTP.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { start, type Running } from '../../src/main.js';
 import { loadSettings } from '../../src/settings.js';
 import { freePort } from './ferretdb.js';
+import { codeIn, readOutbox } from './outbox.js';
 import { writeFileSync } from 'node:fs';
 
 export interface TestBroker extends Running {
@@ -16,7 +17,10 @@ export interface TestBroker extends Running {
   lastMessage(to: string): { subject: string; body: string; channel: string } | undefined;
   /** How many messages went to `to` so far (pass it to lastCode to wait for the next one). */
   messageCount(to: string): number;
-  /** The 6-digit code in the last message to `to` (waits a moment: messages are sent in the background). */
+  /**
+   * The 6-digit code in the last message to `to`, past the first `after` (messages are sent in the
+   * background: it waits while the broker holds one for `to` unsent, and fails once it holds none).
+   */
   lastCode(to: string, after?: number): Promise<string>;
   close(): Promise<void>;
   /** The broker's log lines so far (warn and above, unless TEST_LOG_LEVEL says otherwise). */
@@ -41,13 +45,7 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
     },
   });
   const running = await start(settings, log, options);
-  const messages = () => {
-    try {
-      return readFileSync(join(dataDir, 'outbox.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { to: string; subject: string; body: string; channel: string });
-    } catch {
-      return [];
-    }
-  };
+  const messages = () => readOutbox(dataDir);
   const lastMessage = (to: string) => messages().filter((m) => m.to === to).at(-1);
   return {
     ...running,
@@ -55,13 +53,15 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
     issuer: (poolId) => `${running.url}/${poolId}`,
     lastMessage,
     lastCode: async (to, after = 0) => {
-      for (let waited = 0; waited < 5000; waited += 20) {
+      for (;;) {
+        // Asked first: a message not pending now has been written to the file (read next), or was never made.
+        const pending = (await running.store.outbox.listPending(10_000)).some((m) => m.to === to);
         const all = messages().filter((m) => m.to === to);
-        const code = all.length > after ? /\b(\d{6})\b/.exec(all.at(-1)!.body)?.[1] : undefined;
+        const code = all.length > after ? codeIn(all.at(-1)!.body) : undefined;
         if (code) return code;
-        await new Promise((r) => setTimeout(r, 20));
+        if (!pending) throw new Error(`no code was sent to ${to}`);
+        await new Promise((r) => setTimeout(r, 20)); // the background send: a pause between looks, not a limit
       }
-      throw new Error(`no code was sent to ${to}`);
     },
     logs: () => lines,
     messageCount: (to) => messages().filter((m) => m.to === to).length,

@@ -3,37 +3,57 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-export interface BrokerProcess {
-  url: string;
+export interface SpawnedBroker {
   proc: ChildProcess;
+  /** Everything it printed so far, stdout and stderr. */
   output(): string;
+  /** Its exit code, once it has exited. */
+  exited: Promise<number | null>;
+  /** Resolves when it prints more, or when its output has ended (it exited and the pipes are drained). */
+  printed(): Promise<'more' | 'ended'>;
+}
+
+export interface BrokerProcess extends SpawnedBroker {
+  url: string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnBroker(env: Record<string, string>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function spawnBroker(env: Record<string, string>): SpawnedBroker {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const w = waiting;
+    waiting = [];
+    for (const f of w) f();
+  };
+  proc.stdout!.on('data', (d) => ((out += d), wake()));
+  proc.stderr!.on('data', (d) => ((out += d), wake()));
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
-  return { proc, output: () => out, exited };
+  // 'close' comes once the process has exited and its pipes are drained: nothing more will be printed.
+  let ended = false;
+  void once(proc, 'close').then(() => ((ended = true), wake()));
+  const printed = () => (ended ? Promise.resolve<'more' | 'ended'>('ended') : new Promise<'more' | 'ended'>((r) => waiting.push(() => r(ended ? 'ended' : 'more'))));
+  return { proc, output: () => out, exited, printed };
 }
 
-/** Resolves when `pattern` appears in the output; rejects if the process exits first or after `ms`. */
-export async function waitForOutput(p: { output: () => string; exited: Promise<number | null> }, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  let exited = false;
-  void p.exited.then(() => (exited = true));
+/**
+ * Resolves when `pattern` appears in the output; rejects if the process ends without printing it.
+ * No deadline: it waits for what the process does, not for a clock.
+ */
+export async function waitForOutput(p: Pick<SpawnedBroker, 'output' | 'printed'>, pattern: RegExp): Promise<RegExpMatchArray> {
   for (;;) {
     const m = p.output().match(pattern);
     if (m) return m;
-    if (exited) throw new Error(`broker exited before printing ${pattern}:\n${p.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${ms} ms:\n${p.output()}`);
-    await new Promise((r) => setTimeout(r, 25));
+    if ((await p.printed()) === 'ended') {
+      const last = p.output().match(pattern);
+      if (last) return last;
+      throw new Error(`broker exited before printing ${pattern}:\n${p.output()}`);
+    }
   }
 }
 
@@ -41,9 +61,8 @@ export async function startBroker(env: Record<string, string>): Promise<BrokerPr
   const p = spawnBroker(env);
   const m = await waitForOutput(p, /listening on (\S+)/);
   return {
+    ...p,
     url: m[1]!,
-    proc: p.proc,
-    output: p.output,
     stop: async (signal = 'SIGTERM') => {
       if (p.proc.exitCode === null) p.proc.kill(signal);
       return p.exited;

@@ -32,9 +32,12 @@ export async function startFerretdb(port: number, stateDir: string): Promise<{ s
     '--debug-addr=-', '--telemetry=disable', `--state-dir=${stateDir}`, '--log-level=ERROR',
   ], { stdio: 'ignore' });
   const exited = once(proc, 'exit');
-  for (let i = 0; i < 200 && !(await accepting(port)); i++) {
-    if (proc.exitCode !== null) throw new Error('FerretDB exited at start');
-    await new Promise((r) => setTimeout(r, 50));
+  let failed = false;
+  proc.once('error', () => (failed = true));
+  // Until it accepts connections, or exits: what it does, not how long it takes.
+  while (!(await accepting(port))) {
+    if (proc.exitCode !== null || failed) throw new Error('FerretDB exited at start');
+    await new Promise((r) => setTimeout(r, 50)); // a pause between tries, not a limit
   }
   return {
     stop: async () => {

@@ -1,11 +1,18 @@
 // A separate process racing for the same username on a shared SQLite file (see
-// test/directory/sqlite-processes.test.ts). Prints one JSON line: how many creates won and lost.
+// test/directory/sqlite-processes.test.ts). Opens the store, prints `ready`, waits for a line on
+// stdin (the test sends it once every racer is ready, so they start together), then prints one
+// JSON line: how many creates won and lost.
+import { once } from 'node:events';
 import { UsernameExists } from '../../src/directory/errors.js';
 import { openSqliteStore } from '../../src/directory/sqlite/index.js';
 
-const [file, poolId, username, count, startAt] = process.argv.slice(2) as [string, string, string, string, string];
+const [file, poolId, username, count] = process.argv.slice(2) as [string, string, string, string];
 const store = openSqliteStore({ file });
-while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 1)); // start together
+process.stdout.write('ready\n');
+process.stdin.setEncoding('utf8');
+let said = '';
+while (!said.includes('\n')) said += String((await once(process.stdin, 'data'))[0]);
+process.stdin.pause();
 let won = 0;
 let lost = 0;
 for (let i = 0; i < Number(count); i++) {

@@ -67,9 +67,3 @@ export async function openFixture(): Promise<Fixture> {
     },
   };
 }
-
-/** The decoded parts of a compact JWS, without checking anything. */
-export function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-  const [h, p] = token.split('.');
-  return { header: JSON.parse(Buffer.from(h!, 'base64url').toString()), payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) };
-}

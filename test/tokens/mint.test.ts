@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { LinkedIdentity } from '../../src/directory/types.js';
 import { userInfoClaims } from '../../src/tokens/claims.js';
 import { mintAccessToken, mintClientCredentialsToken, mintIdToken } from '../../src/tokens/mint.js';
-import { ISSUER, POOL, decode, openFixture, putClient, type Fixture } from './fixture.js';
+import { decodeJws } from '../support/jwt.js';
+import { ISSUER, POOL, openFixture, putClient, type Fixture } from './fixture.js';
 
 const NOW = 1_700_000_123_456;
 const IAT = 1_700_000_123;
@@ -21,7 +22,7 @@ describe('minting', () => {
 
   it('signs an ID token with Cognito claims and header {alg, kid}', async () => {
     const access = await mintAccessToken(f.ring, f.subject(), NOW);
-    const { header, payload } = decode(await mintIdToken(f.ring, f.subject(), NOW, access));
+    const { header, payload } = decodeJws(await mintIdToken(f.ring, f.subject(), NOW, access));
     assert.deepEqual(header, { alg: 'RS256', kid: (await f.ring.signingKey(POOL, 'id')).kid });
     const { jti, ...rest } = payload;
     assert.match(String(jti), UUID);
@@ -51,7 +52,7 @@ describe('minting', () => {
   });
 
   it('signs an access token with the access key and Cognito claims', async () => {
-    const { header, payload } = decode(await mintAccessToken(f.ring, f.subject(), NOW));
+    const { header, payload } = decodeJws(await mintAccessToken(f.ring, f.subject(), NOW));
     assert.deepEqual(header, { alg: 'RS256', kid: (await f.ring.signingKey(POOL, 'access')).kid });
     const { jti, ...rest } = payload;
     assert.match(String(jti), UUID);
@@ -72,16 +73,16 @@ describe('minting', () => {
   });
 
   it('gives every token its own jti', async () => {
-    const a = decode(await mintAccessToken(f.ring, f.subject(), NOW)).payload;
-    const b = decode(await mintAccessToken(f.ring, f.subject(), NOW)).payload;
+    const a = decodeJws(await mintAccessToken(f.ring, f.subject(), NOW)).payload;
+    const b = decodeJws(await mintAccessToken(f.ring, f.subject(), NOW)).payload;
     assert.notEqual(a.jti, b.jti);
   });
 
   it('omits empty groups, a missing nonce and at_hash without an access token', async () => {
     const s = f.subject({ groups: [], nonce: null });
-    const id = decode(await mintIdToken(f.ring, s, NOW)).payload;
+    const id = decodeJws(await mintIdToken(f.ring, s, NOW)).payload;
     for (const claim of ['cognito:groups', 'nonce', 'at_hash', 'identities']) assert.ok(!(claim in id), claim);
-    assert.ok(!('cognito:groups' in decode(await mintAccessToken(f.ring, s, NOW)).payload));
+    assert.ok(!('cognito:groups' in decodeJws(await mintAccessToken(f.ring, s, NOW)).payload));
   });
 
   it("takes lifetimes from the client's settings", async () => {
@@ -89,13 +90,13 @@ describe('minting', () => {
       ClientId: 'short', IdTokenValidity: 5, AccessTokenValidity: 10, TokenValidityUnits: { IdToken: 'minutes', AccessToken: 'minutes' },
     });
     const s = f.subject({ client });
-    assert.equal(decode(await mintIdToken(f.ring, s, NOW)).payload.exp, IAT + 300);
-    assert.equal(decode(await mintAccessToken(f.ring, s, NOW)).payload.exp, IAT + 600);
+    assert.equal(decodeJws(await mintIdToken(f.ring, s, NOW)).payload.exp, IAT + 300);
+    assert.equal(decodeJws(await mintAccessToken(f.ring, s, NOW)).payload.exp, IAT + 600);
   });
 
   it('puts only the attributes the client may read', async () => {
     const client = await putClient(f.store, POOL, { ClientId: 'narrow', ReadAttributes: ['email', 'custom:level'] });
-    const id = decode(await mintIdToken(f.ring, f.subject({ client, groups: [], nonce: null }), NOW)).payload;
+    const id = decodeJws(await mintIdToken(f.ring, f.subject({ client, groups: [], nonce: null }), NOW)).payload;
     assert.equal(id.email, 'alice@example.test');
     assert.equal(id['custom:level'], '7');
     for (const hidden of ['email_verified', 'phone_number', 'name', 'custom:department']) assert.ok(!(hidden in id), hidden);
@@ -106,7 +107,7 @@ describe('minting', () => {
       poolId: POOL, username: 'mallory', status: 'CONFIRMED',
       attributes: { sub: 'not-the-sub', iss: 'https://evil.example', 'dev:custom:secret': 'x', identities: '[]', email: 'm@example.test' },
     });
-    const id = decode(await mintIdToken(f.ring, f.subject({ user }), NOW)).payload;
+    const id = decodeJws(await mintIdToken(f.ring, f.subject({ user }), NOW)).payload;
     assert.equal(id.sub, user.sub);
     assert.equal(id.iss, ISSUER);
     for (const hidden of ['dev:custom:secret', 'identities']) assert.ok(!(hidden in id), hidden);
@@ -118,7 +119,7 @@ describe('minting', () => {
       primary: true, lastClaims: '{"secret":"no"}', createdAt: 1_682_704_282_933, updatedAt: 1_682_704_282_999, ...over,
     });
     const identities = [identity({}), identity({ providerName: 'Corp', providerType: 'SAML', subject: 'alice@corp', issuer: 'urn:corp', primary: false })];
-    const id = decode(await mintIdToken(f.ring, f.subject({ identities }), NOW)).payload;
+    const id = decodeJws(await mintIdToken(f.ring, f.subject({ identities }), NOW)).payload;
     assert.deepEqual(id.identities, [
       { userId: '102613502779525861182', providerName: 'Google', providerType: 'Google', issuer: null, primary: 'true', dateCreated: '1682704282933' },
       { userId: 'alice@corp', providerName: 'Corp', providerType: 'SAML', issuer: 'urn:corp', primary: 'false', dateCreated: '1682704282933' },
@@ -127,7 +128,7 @@ describe('minting', () => {
 
   it('mints client-credentials tokens without user claims', async () => {
     const client = await putClient(f.store, POOL, { ClientId: 'machine', ClientSecret: 's3cret', AllowedOAuthFlows: ['client_credentials'], CallbackURLs: [] });
-    const { header, payload } = decode(await mintClientCredentialsToken(f.ring, { issuer: ISSUER, pool: f.pool, client, scopes: ['api/read', 'api/write'] }, NOW));
+    const { header, payload } = decodeJws(await mintClientCredentialsToken(f.ring, { issuer: ISSUER, pool: f.pool, client, scopes: ['api/read', 'api/write'] }, NOW));
     assert.equal(header.kid, (await f.ring.signingKey(POOL, 'access')).kid);
     const { jti, ...rest } = payload;
     assert.match(String(jti), UUID);

@@ -9,10 +9,11 @@ import { mintAccessToken, mintIdToken } from '../../src/tokens/mint.js';
 import { rotateDueKeys } from '../../src/tokens/rotation.js';
 import { verifyPoolToken } from '../../src/tokens/verify.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { headerOf } from '../support/jwt.js';
 import { ISSUER, POOL, openFixture, type Fixture } from './fixture.js';
 
 const DAY = 86_400_000;
-const kidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
+const kidOf = (jwt: string) => headerOf(jwt).kid as string;
 
 describe('rotation by configuration', () => {
   let f: Fixture;

@@ -6,7 +6,8 @@ import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, type Cry
 import { mintAccessToken, mintIdToken } from '../../src/tokens/mint.js';
 import { RETIRED_KEY_PUBLISH_MS } from '../../src/tokens/keys.js';
 import { InvalidToken, verifyPoolToken, type VerifyOptions } from '../../src/tokens/verify.js';
-import { ISSUER, OTHER_POOL, POOL, PUBLIC_URL, decode, openFixture, putClient, type Fixture } from './fixture.js';
+import { claimsOf, decodeJws } from '../support/jwt.js';
+import { ISSUER, OTHER_POOL, POOL, PUBLIC_URL, openFixture, putClient, type Fixture } from './fixture.js';
 
 describe('verifyPoolToken', () => {
   let f: Fixture;
@@ -36,7 +37,7 @@ describe('verifyPoolToken', () => {
 
   /** Claims as ours would be, signed by `key` with any header. */
   function forge(header: Record<string, unknown>, claims: JWTPayload, key: CryptoKey | KeyObject | Uint8Array, options?: { crit: Record<string, boolean> }) {
-    const base = decode(access).payload;
+    const base = decodeJws(access).payload;
     return new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: 'RS256', ...header }).sign(key, options);
   }
 
@@ -52,7 +53,7 @@ describe('verifyPoolToken', () => {
 
   it('refuses alg none', async () => {
     const { kid } = await f.ring.signingKey(POOL, 'access');
-    const unsigned = new UnsecuredJWT(decode(access).payload).encode();
+    const unsigned = new UnsecuredJWT(decodeJws(access).payload).encode();
     const [, payload] = unsigned.split('.');
     const withKid = `${Buffer.from(JSON.stringify({ alg: 'none', kid })).toString('base64url')}.${payload}.`;
     await refused(unsigned, accessOpts, 'algorithm not allowed');
@@ -134,7 +135,7 @@ describe('verifyPoolToken', () => {
 
   it('refuses a tampered payload or signature', async () => {
     const [h, p, s] = access.split('.') as [string, string, string];
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const claims = claimsOf(access);
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: `${claims.scope} admin` })).toString('base64url')}.${s}`;
     await refused(tampered, accessOpts, 'bad signature');
     const flipped = `${h}.${p}.${s.slice(0, -4)}${s.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
@@ -155,18 +156,18 @@ describe('verifyPoolToken', () => {
   it('keeps tokens signed before a rotation valid while the old key is published', async () => {
     const now = Date.now();
     const before = { access: await mintAccessToken(f.ring, f.subject(), now), id: await mintIdToken(f.ring, f.subject(), now) };
-    const oldKids = { access: decode(before.access).header.kid, id: decode(before.id).header.kid };
+    const oldKids = { access: decodeJws(before.access).header.kid, id: decodeJws(before.id).header.kid };
     await f.ring.rotate(POOL, now);
 
     assert.ok(await verifyPoolToken(f.ring, before.access, { ...accessOpts, now }));
     assert.ok(await verifyPoolToken(f.ring, before.id, { ...idOpts, now }));
     const after = { access: await mintAccessToken(f.ring, f.subject(), now), id: await mintIdToken(f.ring, f.subject(), now) };
-    assert.notEqual(decode(after.access).header.kid, oldKids.access);
-    assert.notEqual(decode(after.id).header.kid, oldKids.id);
+    assert.notEqual(decodeJws(after.access).header.kid, oldKids.access);
+    assert.notEqual(decodeJws(after.id).header.kid, oldKids.id);
     assert.ok(await verifyPoolToken(f.ring, after.access, { ...accessOpts, now }));
 
     const published = async (t: number) => (await f.ring.jwks(POOL, t)).keys.map((k) => k.kid);
-    for (const kid of [oldKids.access, oldKids.id, decode(after.access).header.kid, decode(after.id).header.kid])
+    for (const kid of [oldKids.access, oldKids.id, decodeJws(after.access).header.kid, decodeJws(after.id).header.kid])
       assert.ok((await published(now + RETIRED_KEY_PUBLISH_MS - 1)).includes(kid as string));
     const later = await published(now + RETIRED_KEY_PUBLISH_MS);
     assert.ok(!later.includes(oldKids.access as string) && !later.includes(oldKids.id as string));

@@ -102,8 +102,7 @@ if (!existsSync(CHROMIUM)) {
         await page.getByRole('link', { name: 'Create an account' }).click();
         await page.getByLabel('Email').fill('pat@example.com');
         await page.getByLabel('Password').fill('pat-has-a-long-password');
-        await page.getByRole('button', { name: 'Sign up' }).click();
-        await page.waitForURL(/\/confirmUser/, { timeout: 10_000 });
+        await Promise.all([page.waitForURL(/\/confirmUser/), page.getByRole('button', { name: 'Sign up' }).click()]);
         await page.getByLabel('Verification code').fill(await broker.lastCode('pat@example.com'));
         await Promise.all([page.waitForURL(/127\.0\.0\.1:5599\/callback/), page.getByRole('button', { name: 'Confirm account' }).click()]);
         const landed = new URL(page.url());

@@ -2,9 +2,9 @@
 // 2048-bit key costs ~100-200 ms, so keys are pooled: a closed fake hands its keys back and the
 // next fake reuses them. Fakes open at the same time never share a key, so "IdP B's assertion on
 // IdP A's connection" stays a real key mismatch.
-import 'reflect-metadata'; // @peculiar/x509 needs it loaded first
-import { X509Certificate } from 'node:crypto';
+import { pemBody, privateKeyPem, selfSignedCertificate, signingKeyPair } from '../../support/keys.js'; // first: it loads reflect-metadata, which @peculiar/x509 needs
 import * as x509 from '@peculiar/x509';
+import { X509Certificate } from 'node:crypto';
 
 export interface KeyMaterial {
   bits: number;
@@ -19,38 +19,16 @@ export interface KeyMaterial {
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-async function selfSigned(keys: CryptoKeyPair, cn: string, notBefore: number, notAfter: number): Promise<string> {
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
-    name: `CN=${cn}`,
-    notBefore: new Date(notBefore),
-    notAfter: new Date(notAfter),
-    signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5' },
-    keys,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
-  });
-  return cert.toString('pem') + '\n';
-}
-
 /** A fresh key pair with a 10-year certificate (and an expired one for the same key). */
 export async function generateKeyMaterial(bits = 2048, cn = 'Fake SAML IdP'): Promise<KeyMaterial> {
-  const keys = (await crypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
+  const keys = await signingKeyPair({ bits });
   const now = Date.now();
+  const extensions = () => [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)];
   const [certificate, expiredCertificate] = await Promise.all([
-    selfSigned(keys, cn, now - DAY, now - DAY + 10 * YEAR),
-    selfSigned(keys, cn, now - 11 * YEAR, now - YEAR),
+    selfSignedCertificate(keys, { cn, notBefore: now - DAY, notAfter: now - DAY + 10 * YEAR, extensions: extensions() }),
+    selfSignedCertificate(keys, { cn, notBefore: now - 11 * YEAR, notAfter: now - YEAR, extensions: extensions() }),
   ]);
-  const privateKey = pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return { bits, privateKey, certificate, expiredCertificate };
+  return { bits, privateKey: await privateKeyPem(keys.privateKey), certificate: certificate + '\n', expiredCertificate: expiredCertificate + '\n' };
 }
 
 const pool = new Map<number, KeyMaterial[]>();
@@ -76,9 +54,7 @@ export const attackerKey = (): Promise<KeyMaterial> => (attacker ??= generateKey
 export const smallKey = (): Promise<KeyMaterial> => (small ??= generateKeyMaterial(1024, 'Fake SAML IdP (1024-bit)'));
 
 /** The base64 DER inside a PEM certificate, as X509Certificate elements carry it. */
-export function certBody(pemText: string): string {
-  return pemText.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-}
+export const certBody = pemBody;
 
 /** The PEM for a base64 DER certificate (as read from a KeyInfo or metadata). */
 export function certPem(body: string): string {
