@@ -13,7 +13,7 @@ import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { Accounts } from './native/accounts.js';
-import { IdpMetadataSource } from './federation/saml-metadata.js';
+import { IdpMetadataSource, MetadataUnreachable } from './federation/saml-metadata.js';
 import { SpKeys } from './tokens/sp-keys.js';
 import type { Services } from './services.js';
 import { KeyRing } from './tokens/keys.js';
@@ -39,7 +39,7 @@ async function checkSamlMetadata(settings: Settings, source: IdpMetadataSource, 
       try {
         await source.validateRegistration(idp.ProviderDetails);
       } catch (err) {
-        if (idp.ProviderDetails.MetadataFile || !/could not be fetched/.test((err as Error).message)) throw new ConfigConflict(`${field}: ${(err as Error).message}`);
+        if (!(err instanceof MetadataUnreachable)) throw new ConfigConflict(`${field}: ${(err as Error).message}`);
         log.warn({ field, err: (err as Error).message }, 'SAML metadata not reachable now; sign-ins with this provider wait for it');
       }
     }

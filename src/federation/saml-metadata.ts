@@ -10,6 +10,14 @@ import { parseChecked, parseIdpMetadata, type Parsed } from '../../providers/sam
 
 export { parseIdpMetadata };
 
+/** A MetadataURL that does not answer now (as opposed to metadata that answers and is wrong). */
+export class MetadataUnreachable extends SamlError {
+  constructor(message: string) {
+    super('config', message);
+    this.name = 'MetadataUnreachable';
+  }
+}
+
 export const METADATA_REFRESH_MS = 86_400_000;
 export const UNKNOWN_KEY_RETRY_MS = 300_000;
 export const METADATA_MAX_BYTES = 1_048_576;
@@ -138,7 +146,7 @@ export class IdpMetadataSource {
     try {
       xml = await this.download(url);
     } catch (err) {
-      throw new SamlError('config', `the metadata at ${url} could not be fetched: ${reason(err)}`);
+      throw new MetadataUnreachable(`the metadata at ${url} could not be fetched: ${reason(err)}`);
     }
     return parseIdpMetadata(xml, this.now());
   }
