@@ -1,6 +1,6 @@
 // Login with Amazon, the authorization code grant. Amazon gives an access token and no ID token, and
 // an access token is a bearer token any app can present, so before reading /user/profile we ask
-// tokeninfo whom it was issued to and require our client_id (SECURITY §3.8).
+// tokeninfo whom it was issued to and require our client_id (docs/security.md, "Upstream providers").
 //
 // Plain fetch through providers/http.ts rather than arctic: arctic's clients call the global fetch
 // with no timeout, and we need deps.fetch and the 10 s timeout on every call.

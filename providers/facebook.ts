@@ -1,6 +1,6 @@
 // Facebook Login, the manual OAuth 2.0 code flow. Facebook gives an access token and no ID token, so
 // the identity is Graph's /me, and only after /debug_token proves the token is valid, is ours and
-// belongs to the same user /me answers for (SECURITY §3.7: token substitution).
+// belongs to the same user /me answers for (docs/security.md, "Upstream providers": token substitution).
 //
 // Plain fetch through providers/http.ts rather than arctic: arctic's clients call the global fetch
 // with no timeout and always POST, and we need deps.fetch, the 10 s timeout and a GET token request.

@@ -1,8 +1,9 @@
 // The OpenID Connect relying party shared by the OIDC, Google and Apple adapters: authorization URL
-// with nonce and PKCE, code exchange, full ID token verification (SECURITY §3.2 — even over the back
-// channel), and the userinfo merge. Written on jose and providers/http.ts rather than openid-client so
-// that every outbound call goes through `call()` (one timeout, one error mapping), Google's two
-// issuer spellings can be accepted, and the signature is always checked.
+// with nonce and PKCE, code exchange, full ID token verification (docs/security.md, "Upstream
+// providers" — even over the back channel), and the userinfo merge. Written on jose and
+// providers/http.ts rather than openid-client so that every outbound call goes through `call()` (one
+// timeout, one error mapping), Google's two issuer spellings can be accepted, and the signature is
+// always checked.
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { isAllowedEndpointUrl } from '../src/shared/urls.js';
@@ -46,7 +47,10 @@ interface Endpoints {
   issParameter: boolean;
 }
 
-/** Signature algorithms accepted when the JWKS key declares no `alg` (SECURITY §3.2: never none/HS*). */
+/**
+ * Signature algorithms accepted when the JWKS key declares no `alg` (docs/security.md, "Upstream
+ * providers": never none/HS*).
+ */
 const DEFAULT_ALGS = new Set(['RS256', 'ES256']);
 /** The asymmetric algorithms a key may declare for itself. */
 const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];

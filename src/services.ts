@@ -11,7 +11,7 @@ export interface Services extends AuthDeps {
   delivery: Delivery;
 }
 
-/** `ISS = PUBLIC_URL/<poolId>` (CONTRACT §2). */
+/** `ISS = PUBLIC_URL/<poolId>` (README.md, "Apps: each pool is an OpenID Provider"). */
 export const issuerOf = (s: Pick<Services, 'publicUrl'>, poolId: string): string => `${s.publicUrl}/${poolId}`;
 
 /** Cookies are Secure whenever the public URL is https. */

@@ -1,5 +1,6 @@
-// The broker's settings: the environment (CONTRACT §1) and the BROKER_CONFIG file (§3), validated once
-// at start. A bad setting stops the start with one message naming the field and the problem.
+// The broker's settings: the environment (README.md, "Environment") and the BROKER_CONFIG file
+// (README.md, "The config file"), validated once at start. A bad setting stops the start with one
+// message naming the field and the problem.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';

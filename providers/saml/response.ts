@@ -1,10 +1,11 @@
-// The heart of the ACS: a posted SAMLResponse is accepted only when every check of SECURITY.md §1
-// passes. Order: size, decoding, lexical refusals (DTD, entities, PIs, XSLT, several roots) before any
-// parser; strict parse; structure (one Assertion or EncryptedAssertion, a direct child of the
-// Response, no duplicate IDs, signatures only where they belong) and algorithms; our own signature
-// verification and decryption, which tell us which bytes are signed; node-saml's validation; then the
-// checks node-saml 5.1.0 leaves out (SECURITY.md §1.0), read only from signed content. Replay memory
-// (assertion ids) is the caller's, from the result's assertionId and notOnOrAfter.
+// The heart of the ACS: a posted SAMLResponse is accepted only when every check of docs/security.md,
+// "SAML responses", passes. Order: size, decoding, lexical refusals (DTD, entities, PIs, XSLT, several
+// roots) before any parser; strict parse; structure (one Assertion or EncryptedAssertion, a direct
+// child of the Response, no duplicate IDs, signatures only where they belong) and algorithms; our own
+// signature verification and decryption, which tell us which bytes are signed; node-saml's
+// validation; then the checks node-saml 5.1.0 leaves out (Destination, Recipient, the Response's
+// Issuer; docs/security.md, "SAML responses"), read only from signed content. Replay memory (assertion
+// ids) is the caller's, from the result's assertionId and notOnOrAfter.
 
 import { X509Certificate } from 'node:crypto';
 import { SAML, ValidateInResponseTo, type CacheItem, type CacheProvider, type Profile } from '@node-saml/node-saml';
@@ -333,9 +334,9 @@ async function validate(samlResponseBase64: string, o: ValidateOptions, s: Setti
     else refuse('encrypted assertion not signed');
   }
 
-  // 4. What node-saml does not check (SECURITY.md §1.0), on the signed copies only. These run before
-  // node-saml so that a refusal names the precise check; node-saml must accept as well (the accepted
-  // set is the intersection, whatever the order).
+  // 4. What node-saml does not check (docs/security.md, "SAML responses"), on the signed copies only.
+  // These run before node-saml so that a refusal names the precise check; node-saml must accept as
+  // well (the accepted set is the intersection, whatever the order).
   const inResponseTo = checkResponse(responseView ?? root, o, s);
   if (o.expectedRequestId === null && hasAttributeAnywhere(assertionView, 'InResponseTo')) refuse('unsolicited response carries InResponseTo');
   const facts = readAssertion(assertionView, o, s, inResponseTo);

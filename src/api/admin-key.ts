@@ -1,5 +1,6 @@
-// The management key pair (CONTRACT §1): from the environment, or generated on first start, printed
-// once and kept in the store (sealed when BROKER_KEY_SECRET is set) so restarts keep it.
+// The management key pair (README.md, "Environment": ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY):
+// from the environment, or generated on first start, printed once and kept in the store (sealed when
+// BROKER_KEY_SECRET is set) so restarts keep it.
 import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';

@@ -1,6 +1,7 @@
-// Attribute mapping as Cognito does it (COGNITO.md §3.3): each rule is {poolAttribute: claim}; mapped
-// attributes are rewritten at every sign-in, an absent claim leaves the attribute alone, and `email`
-// is verified only when `email_verified` is mapped and true.
+// Attribute mapping as Cognito does it (the Cognito Developer Guide's "Specifying identity provider
+// attribute mappings for your user pool"): each rule is {poolAttribute: claim}; mapped attributes are
+// rewritten at every sign-in, an absent claim leaves the attribute alone, and `email` is verified only
+// when `email_verified` is mapped and true.
 import type { Claims, ClaimValue } from '../../providers/provider.js';
 import type { PoolSettings } from '../directory/schema.js';
 import { BrokerError } from '../shared/errors.js';

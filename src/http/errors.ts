@@ -18,7 +18,8 @@ function answerBadRequest(ctx: Context, status: number, message: string): void {
   ctx.status = status;
   switch (shapeOf(ctx)) {
     case 'api':
-      // Cognito's shape (CONTRACT §5); an unreadable body is what the AWS SDKs call a SerializationException.
+      // Cognito's JSON API error shape (`__type` in the body, x-amzn-ErrorType in a header: what the AWS
+      // SDKs read); an unreadable body is what the AWS SDKs call a SerializationException.
       ctx.set('x-amzn-ErrorType', 'SerializationException');
       ctx.type = 'application/x-amz-json-1.1';
       ctx.body = JSON.stringify({ __type: 'SerializationException', message });

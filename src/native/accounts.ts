@@ -1,5 +1,8 @@
 // Native accounts: sign-up, confirmation, sign-in with lockout, password reset and change, as Cognito
-// answers them (COGNITO.md §4.2, §7) and without telling whether a user exists (SECURITY.md §4.3).
+// answers them (the operations and errors of the Amazon Cognito API Reference: SignUp, ConfirmSignUp,
+// ResendConfirmationCode, InitiateAuth, ForgotPassword, ConfirmForgotPassword, ChangePassword; the pool
+// settings of the Cognito Developer Guide) and without telling whether a user exists (docs/security.md,
+// "Nothing tells whether a user exists").
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Delivery } from '../delivery/index.js';

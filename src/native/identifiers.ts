@@ -1,4 +1,5 @@
-// Usernames, aliases and sign-up attributes as a pool declares them (COGNITO.md §7.2, §7.3).
+// Usernames, aliases and sign-up attributes as a pool declares them, with Cognito's rules (the Cognito
+// Developer Guide's "User pool attributes" and "User pool case sensitivity").
 import { InvalidParameter } from '../directory/errors.js';
 import { prepareUsername } from './usernames.js';
 import { STANDARD_ATTRIBUTE_SET, type PoolSettings } from '../directory/schema.js';

@@ -1,5 +1,6 @@
 // The pool as an OpenID Provider for apps: discovery, JWKS, authorize, token, userInfo, revoke, logout
-// (CONTRACT §2). Protocol errors answer in OAuth's shapes; pages come from ui/.
+// (README.md, "Apps: each pool is an OpenID Provider"). Protocol errors answer in OAuth's shapes;
+// pages come from ui/.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { loadPool, poolOf } from '../http/pool.js';

@@ -1,4 +1,5 @@
-// Which URLs a pool may redirect to or call: https, or http on a loopback host (CONTRACT §2).
+// Which URLs a pool may redirect to or call: https, or http on a loopback host (README.md, "The config
+// file").
 import { isIP } from 'node:net';
 
 /** localhost, 127.0.0.0/8 and [::1]: the only hosts allowed over plain http. */

@@ -125,7 +125,11 @@ export class SpKeys {
   }
 }
 
-/** The SP entity id of a pool: its SpEntityId, else its issuer (CONTRACT §2). */
+/**
+ * The SP entity id of a pool: its SpEntityId, else its issuer. IdPs are configured with it (it is in
+ * ISS/saml2/metadata), so it is part of the external surface; SpEntityId (e.g.
+ * urn:amazon:cognito:sp:<poolId>) lets IdPs set up for Cognito keep working.
+ */
 export function spEntityId(pool: Pool, issuer: string): string {
   return pool.settings.SpEntityId ?? issuer;
 }

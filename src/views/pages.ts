@@ -1,5 +1,6 @@
-// The hosted pages: forms with labelled fields named as CONTRACT §2 says (username, password, code,
-// attribute names), the authorize parameters carried along in hidden fields, and a CSRF token.
+// The hosted pages: forms with labelled fields under fixed names (username, password, code, attribute
+// names; whatever drives the pages posts them by name, so the names are part of the external surface),
+// the authorize parameters carried along in hidden fields, and a CSRF token.
 import type { Pool } from '../directory/types.js';
 import { redirectWith, type AuthorizeParams } from '../auth/app-request.js';
 import { hidden, html, page, type Html } from './html.js';

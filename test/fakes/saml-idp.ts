@@ -1,5 +1,5 @@
 // A stand-in SAML 2.0 Identity Provider on 127.0.0.1 that speaks the real protocol and forges the
-// attacks of SECURITY.md §1 on demand.
+// attacks of docs/security.md, "SAML responses", on demand.
 //
 // HTTP (every request is recorded in `requests`):
 //   GET /metadata  IdP metadata (metadataXml(), or what setMetadata chose), per setMetadataBehaviour:

@@ -1,4 +1,5 @@
-// Attribute mapping rules (COGNITO.md §3.3).
+// Attribute mapping rules, as the Cognito Developer Guide's "Specifying identity provider attribute
+// mappings for your user pool" describes them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { poolSchema } from '../../src/directory/schema.js';

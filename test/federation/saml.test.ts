@@ -1,6 +1,7 @@
 // Enterprise SAML through the broker against the SAML IdP stand-in: SP metadata, SP-initiated sign-in
 // (by provider name and by email domain), IdP-initiated sign-in, encrypted assertions, single logout,
-// and every attack of SECURITY.md §1 fed through the ACS: a refusal with no session, no user, no code.
+// and every attack of docs/security.md, "SAML responses", fed through the ACS: a refusal with no
+// session, no user, no code.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -137,7 +138,7 @@ pools:
     assert.match(page.body, /name="idp_identifier" type="email"/, 'the hosted page asks for a work email');
   });
 
-  it('refuses every attack of SECURITY.md §1 with no session, no user and no code', async () => {
+  it('refuses every SAML forgery (docs/security.md) with no session, no user and no code', async () => {
     const attacks: SamlAttack[] = [
       'xsw1', 'xsw2', 'xsw3', 'xsw4', 'xsw5', 'xsw6', 'xsw7', 'xsw8', 'assertion-in-extensions', 'stripped-signature', 'attacker-signed',
       'tampered-after-signing', 'wrong-audience', 'wrong-destination', 'wrong-recipient', 'wrong-issuer', 'wrong-assertion-issuer', 'expired',

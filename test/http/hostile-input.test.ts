@@ -1,6 +1,7 @@
-// Bodies and connections a client gets wrong on purpose (SECURITY.md §6, issue 17 §5 and §9): an
-// unknown or broken Content-Encoding is a 400/415 in the caller's shape, a gzip bomb is cut off at the
-// body limit after decompression, and slow headers or bodies are cut off by the server's deadlines.
+// Bodies and connections a client gets wrong on purpose (docs/security.md, "Hostile input"; issue 17
+// §5 and §9): an unknown or broken Content-Encoding is a 400/415 in the caller's shape, a gzip bomb is
+// cut off at the body limit after decompression, and slow headers or bodies are cut off by the
+// server's deadlines.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,6 @@
-// The authorization endpoint's refusals (SECURITY.md §2.1, §2.2, §2.6): error pages where the client
-// or redirect URI is unknown (never a redirect), OAuth errors back to the app otherwise.
+// The authorization endpoint's refusals (docs/security.md, "Authorization requests and the token
+// endpoint"): error pages where the client or redirect URI is unknown (never a redirect), OAuth errors
+// back to the app otherwise.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser } from '../support/browser.js';

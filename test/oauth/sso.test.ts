@@ -1,6 +1,6 @@
-// Single sign-on across a pool's clients (SECURITY.md §4, issue 17 §1, §9): a hosted session answers
-// authorize only for a client that accepts the provider it came from, only while younger than max_age,
-// and an authorize request with a repeated parameter is refused.
+// Single sign-on across a pool's clients (docs/security.md, "Sessions and single sign-on"; issue 17
+// §1, §9): a hosted session answers authorize only for a client that accepts the provider it came
+// from, only while younger than max_age, and an authorize request with a repeated parameter is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { authorizeLikeABrowser, startOidcFake, type OidcFake } from '../fakes/oidc-provider.js';

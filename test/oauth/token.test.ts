@@ -1,5 +1,6 @@
-// The token endpoint's refusals (SECURITY.md §2.2–2.4): single-use codes bound to client, redirect URI
-// and PKCE; client authentication; refresh rotation and reuse; RFC 6749 §5.2 error shapes; no caching.
+// The token endpoint's refusals (docs/security.md, "Authorization requests and the token endpoint"):
+// single-use codes bound to client, redirect URI and PKCE; client authentication; RFC 6749 §5.2 error
+// shapes; no caching. Refresh rotation and reuse are in test/tokens/refresh.test.ts and oidc-rp.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../../src/shared/hashing.js';

@@ -1,6 +1,6 @@
 // validateSamlResponse (providers/saml/response.ts) against the SAML IdP stand-in: genuine Responses in
-// every signing and encryption mode are accepted; every forgery of SECURITY.md §1 is refused with
-// SamlError('invalid') — never another error type.
+// every signing and encryption mode are accepted; every forgery of docs/security.md, "SAML responses",
+// is refused with SamlError('invalid') — never another error type.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { validateSamlResponse, type ValidateOptions } from '../../providers/saml/response.js';
@@ -213,7 +213,7 @@ function variants(attack: SamlAttack): { mode: Mode; samlResponse: string }[] {
 
 const ENTITY_ATTACKS = new Set<SamlAttack>(['billion-laughs', 'dtd-external-entity']);
 
-describe('forgeries (SECURITY.md §1) are refused with SamlError(invalid)', () => {
+describe('forgeries (docs/security.md, SAML responses) are refused with SamlError(invalid)', () => {
   const reasons = new Map<string, Set<string>>();
   after(() => {
     // One line per attack and the checks that refused it, for whoever reads the test output.

@@ -97,7 +97,8 @@ describe('RefreshTokens', () => {
     const grace = { ...rotate, graceMs: 10_000 };
     const first = await refresh.use(token, { ...grace, now: T0 });
     const retries = await Promise.all(Array.from({ length: 5 }, () => refresh.use(token, { ...grace, now: T0 + 10_000 })));
-    // Every retry gets the same successor (SECURITY.md §2.4: never two live branches).
+    // Every retry gets the same successor (docs/security.md, "Authorization requests and the token
+    // endpoint": never two live branches).
     for (const retry of retries) {
       assert.equal(retry.token, first.token);
       assert.equal(retry.family.id, originJti);

@@ -1,5 +1,5 @@
-// Verifying our own tokens: the attacks of RFC 8725 and SECURITY.md §2.5 are refused, and key
-// rotation keeps tokens signed before it valid.
+// Verifying our own tokens: the attacks of RFC 8725 (docs/security.md, "Our own tokens") are refused,
+// and key rotation keeps tokens signed before it valid.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';

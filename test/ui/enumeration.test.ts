@@ -1,6 +1,7 @@
-// Known and unknown users answer alike on every hosted page (issue 17 §2, SECURITY.md §4.3): the same
-// status and message for a confirmed account and a name nobody has, also once the limits apply (they
-// count per name as typed, whether or not it exists); a LEGACY client gets Cognito's older answers.
+// Known and unknown users answer alike on every hosted page (issue 17 §2; docs/security.md, "Nothing
+// tells whether a user exists"): the same status and message for a confirmed account and a name
+// nobody has, also once the limits apply (they count per name as typed, whether or not it exists); a
+// LEGACY client gets Cognito's older answers.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser, type Response } from '../support/browser.js';

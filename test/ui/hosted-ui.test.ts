@@ -1,5 +1,7 @@
-// The hosted pages (SECURITY.md §4): headers, CSRF, session renewal, the same answer for unknown
-// users and wrong passwords, the lockout under parallel guesses, and password reset revoking sessions.
+// The hosted pages (docs/security.md: "Sessions and single sign-on", "Nothing tells whether a user
+// exists", "Passwords and lockout", "Cookies and CSRF"): headers, CSRF, session renewal, the same
+// answer for unknown users and wrong passwords, the lockout under parallel guesses, and password
+// reset revoking sessions.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser, formFields } from '../support/browser.js';
@@ -50,7 +52,7 @@ describe('hosted UI', () => {
     assert.equal(browser.cookie('brk_session'), undefined, 'no session was made');
   });
 
-  it('renews the session id at sign-in and sets a strict cookie', async () => {
+  it('renews the session id at sign-in and sets an HttpOnly, SameSite=Lax cookie', async () => {
     const browser = new Browser();
     browser.cookies.push({ name: 'brk_session', value: 'planted-by-an-attacker', path: `/${POOL}` });
     const res = await logIn(browser, broker, params, 'UMA@example.com', 'uma-has-a-long-password');

@@ -1,7 +1,8 @@
-// The forgeries of SECURITY.md §1, as transformations of a genuinely signed Response. XSW1–8 follow
-// SAMLRaider's XSWHelpers (the "evil" copy names EVIL_NAME_ID); the rest follow the fixtures cited
-// there. Content-only attacks (audience, times, issuers…) are not here: response.ts builds those
-// with the wrong value and signs them properly, so only the one check under test can fail.
+// The forgeries of docs/security.md, "SAML responses", as transformations of a genuinely signed
+// Response. XSW1–8 follow SAMLRaider's XSWHelpers (the "evil" copy names EVIL_NAME_ID); the rest follow
+// the published fixtures and advisories of node-saml, xml-crypto, ruby-saml and samlify. Content-only
+// attacks (audience, times, issuers…) are not here: response.ts builds those with the wrong value and
+// signs them properly, so only the one check under test can fail.
 import { signElement, type DigestName, type Signer } from './sign.js';
 import { NS, child, childElements, descendants, insertAfter, newId, parseXml, remove, serialize } from './xml.js';
 
