@@ -1,15 +1,14 @@
 // POST /oauth2/token (RFC 6749 §4.1.3, §6, §4.4; RFC 7636 §4.6): authorization_code, refresh_token and
 // client_credentials grants. Errors per RFC 6749 §5.2; responses are never cached.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { safeEqual, sha256 } from '../shared/hashing.js';
 import { tokenLifetimes } from '../directory/schema.js';
 import type { AppClient, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
-import { mintAccessToken, mintClientCredentialsToken, mintIdToken } from '../tokens/mint.js';
-import { RefreshError } from '../tokens/refresh.js';
+import { issueForSignIn, issueFromRefresh, RefreshRefused, type IssuedTokens } from '../tokens/issue.js';
+import { mintClientCredentialsToken } from '../tokens/mint.js';
 import { authenticateClient, ClientAuthError } from './client-auth.js';
-import { tokenSubject } from './subject.js';
 
 class GrantError extends Error {
   constructor(readonly error: string, message: string, readonly status = 400) {
@@ -83,23 +82,19 @@ async function codeGrant(s: Services, pool: Pool, client: AppClient, body: Recor
   const user = await s.store.users.getUser(pool.id, c.userId);
   if (!user || !user.enabled) throw new GrantError('invalid_grant', 'the user is no longer allowed to sign in');
 
-  const lifetimes = tokenLifetimes(client.settings);
-  const originJti = randomUUID();
-  const subject = await tokenSubject(s, pool, client, user, { scopes: c.scopes, authTime: c.authTime, originJti, nonce: c.nonce });
-  const accessToken = await mintAccessToken(s.keys, subject, now);
-  const refreshToken = await s.refresh.issue({
-    poolId: pool.id, clientId: client.clientId, userId: user.id, originJti, authTime: c.authTime, scopes: c.scopes, codeHash: hash,
-    lifetimeSec: lifetimes.refresh, now,
-  });
+  const t = await issueForSignIn(s, { pool, client, user, scopes: c.scopes, authTime: c.authTime, nonce: c.nonce, codeHash: hash });
   await s.store.audit.record({ poolId: pool.id, time: now, type: 'token.issued', userId: user.id, clientId: client.clientId, ip: null, detail: { grant: 'authorization_code' } });
-  return {
-    ...(c.scopes.includes('openid') ? { id_token: await mintIdToken(s.keys, subject, now, accessToken) } : {}),
-    access_token: accessToken,
-    refresh_token: refreshToken,
-    token_type: 'Bearer',
-    expires_in: lifetimes.access,
-  };
+  return oauthTokens(t);
 }
+
+/** RFC 6749 §5.1's names for the issued tokens. */
+const oauthTokens = (t: IssuedTokens) => ({
+  ...(t.idToken ? { id_token: t.idToken } : {}),
+  access_token: t.accessToken,
+  ...(t.refreshToken ? { refresh_token: t.refreshToken } : {}),
+  token_type: 'Bearer',
+  expires_in: t.expiresIn,
+});
 
 async function refreshGrant(s: Services, pool: Pool, client: AppClient, body: Record<string, unknown>) {
   const token = str(body.refresh_token);
@@ -107,38 +102,19 @@ async function refreshGrant(s: Services, pool: Pool, client: AppClient, body: Re
   if (!client.settings.ExplicitAuthFlows.includes('ALLOW_REFRESH_TOKEN_AUTH'))
     throw new GrantError('unauthorized_client', 'refresh tokens are not enabled for this client');
   const now = s.now();
-  const rotation = client.settings.RefreshTokenRotation;
-  let used;
   try {
-    used = await s.refresh.use(token, { poolId: pool.id, clientId: client.clientId, rotate: rotation.Feature === 'ENABLED', graceMs: rotation.RetryGracePeriodSeconds * 1000, now });
+    const { tokens } = await issueFromRefresh(s, { pool, client, token, scopes: str(body.scope)?.split(' ').filter(Boolean) ?? [] });
+    return oauthTokens(tokens);
   } catch (err) {
-    if (!(err instanceof RefreshError)) throw err;
+    if (!(err instanceof RefreshRefused)) throw err;
     if (err.reason === 'reused') {
       s.log.warn({ poolId: pool.id, clientId: client.clientId }, 'rotated refresh token reused: family revoked');
       await s.store.audit.record({ poolId: pool.id, time: now, type: 'refresh.reuse_detected', userId: null, clientId: client.clientId, ip: null, detail: {} });
     }
+    if (err.reason === 'scope') throw new GrantError('invalid_scope', err.message);
+    if (err.reason === 'user') throw new GrantError('invalid_grant', err.message);
     throw new GrantError('invalid_grant', err.reason === 'wrong_client' ? 'the refresh token was issued to another client' : 'the refresh token is invalid, expired or revoked');
   }
-  const { family } = used;
-  // RFC 6749 §6: a narrower `scope` gets tokens with just that scope; the refresh token keeps the grant's.
-  const requested = str(body.scope)?.split(' ').filter(Boolean) ?? [];
-  if (requested.some((sc) => !family.scopes.includes(sc))) throw new GrantError('invalid_scope', 'a refresh cannot widen the scopes');
-  const scopes = requested.length ? family.scopes.filter((sc) => requested.includes(sc)) : family.scopes;
-  const user = await s.store.users.getUser(pool.id, family.userId);
-  if (!user || !user.enabled) throw new GrantError('invalid_grant', 'the user is no longer allowed to sign in');
-  const subject = await tokenSubject(s, pool, client, user, { scopes, authTime: family.authTime, originJti: family.originJti });
-  // Signed side by side (no at_hash on refresh, as Cognito): the two signatures run on two threads.
-  const [accessToken, idToken] = await Promise.all([
-    mintAccessToken(s.keys, subject, now),
-    scopes.includes('openid') ? mintIdToken(s.keys, subject, now) : undefined,
-  ]);
-  return {
-    ...(idToken ? { id_token: idToken } : {}),
-    access_token: accessToken,
-    ...(used.token ? { refresh_token: used.token } : {}),
-    token_type: 'Bearer',
-    expires_in: tokenLifetimes(client.settings).access,
-  };
 }
 
 async function clientCredentialsGrant(s: Services, pool: Pool, client: AppClient, body: Record<string, unknown>) {

@@ -6,7 +6,7 @@ import { issuerOf, type Services } from '../services.js';
 import { userInfoClaims } from '../tokens/mint.js';
 import { isFamilyActive } from '../tokens/refresh.js';
 import { InvalidToken, verifyPoolToken } from '../tokens/verify.js';
-import { tokenSubject } from './subject.js';
+import { tokenSubject } from '../tokens/subject.js';
 
 function refuse(ctx: Context, status: 400 | 401, error: string, description: string): void {
   ctx.status = status;
