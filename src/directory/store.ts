@@ -32,6 +32,8 @@ export interface UserPatch {
   status?: UserStatus;
   enabled?: boolean;
   passwordHash?: string | null;
+  /** Set together with passwordHash when the password changes; null clears it; left alone when absent. */
+  srpVerifier?: string | null;
   /** Attributes to set (other attributes are kept). */
   setAttributes?: Attributes;
   /** Attributes to remove. */

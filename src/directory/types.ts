@@ -57,6 +57,11 @@ export interface User {
   attributes: Attributes;
   /** argon2id hash of the password; null for federated users and users without one. */
   passwordHash: string | null;
+  /**
+   * SRP verifier of the password (Cognito's USER_SRP_AUTH), sealed by the caller; the store keeps it as
+   * given. Set together with passwordHash when the password changes; null when there is none.
+   */
+  srpVerifier: string | null;
   /** Consecutive failed sign-ins and the lock they earned (native sign-in protection). */
   failedSignIns: number;
   lastFailedSignInAt: Millis | null;
@@ -75,6 +80,8 @@ export interface NewUser {
   enabled?: boolean;
   attributes?: Attributes;
   passwordHash?: string | null;
+  /** See User.srpVerifier; null (none) unless given. */
+  srpVerifier?: string | null;
   /** Aliases to claim with the user (AliasExists if any is taken; then nothing is created). */
   aliases?: AliasRef[];
 }

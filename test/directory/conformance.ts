@@ -173,6 +173,43 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         await rejectsWith(store.users.updateUser(P, u.id, { setAttributes: { 'bad.name': 'x' } }), InvalidParameter);
       });
 
+      it('keeps the SRP verifier as given, changes it only with a patch that names it', async () => {
+        const plain = await store.users.createUser(newUser('sam'));
+        assert.equal(plain.srpVerifier, null, 'none unless given');
+        assert.equal((await store.users.getUser(P, plain.id))?.srpVerifier, null);
+
+        const u = await store.users.createUser(newUser('sally', { passwordHash: 'hash-1', srpVerifier: 'sealed:verifier-1', attributes: { name: 'Sally' } }));
+        assert.equal(u.srpVerifier, 'sealed:verifier-1');
+        assert.deepEqual(await store.users.getUser(P, u.id), u);
+        assert.equal((await store.users.findUserByUsername(P, 'SALLY'))?.srpVerifier, 'sealed:verifier-1');
+
+        // A password change sets both credentials at once.
+        const changed = await store.users.updateUser(P, u.id, { passwordHash: 'hash-2', srpVerifier: 'sealed:verifier-2' });
+        assert.equal(changed.passwordHash, 'hash-2');
+        assert.equal(changed.srpVerifier, 'sealed:verifier-2');
+        const read = (await store.users.getUser(P, u.id))!;
+        assert.equal(read.passwordHash, 'hash-2');
+        assert.equal(read.srpVerifier, 'sealed:verifier-2');
+
+        // Patches that do not name it leave it alone.
+        await store.users.updateUser(P, u.id, { setAttributes: { family_name: 'Ride' }, deleteAttributes: ['name'] });
+        await store.users.updateUser(P, u.id, { status: 'RESET_REQUIRED', enabled: false });
+        await store.users.updateUser(P, u.id, { passwordHash: 'hash-3' });
+        const untouched = (await store.users.getUser(P, u.id))!;
+        assert.deepEqual(untouched.attributes, { family_name: 'Ride' });
+        assert.equal(untouched.status, 'RESET_REQUIRED');
+        assert.equal(untouched.passwordHash, 'hash-3');
+        assert.equal(untouched.srpVerifier, 'sealed:verifier-2');
+        assert.equal((await store.users.listUsers(P, { filter: { attribute: 'username', op: '=', value: 'sally' } })).items[0]?.srpVerifier, 'sealed:verifier-2');
+
+        // null clears it (and only it).
+        const cleared = await store.users.updateUser(P, u.id, { srpVerifier: null });
+        assert.equal(cleared.srpVerifier, null);
+        assert.equal(cleared.passwordHash, 'hash-3');
+        assert.equal((await store.users.getUser(P, u.id))?.srpVerifier, null);
+        assert.equal((await store.users.getUser(P, u.id))?.passwordHash, 'hash-3');
+      });
+
       it('deletes a user with everything that hangs off it', async () => {
         const u = await store.users.createUser(newUser('hank', { aliases: [{ kind: 'email', value: 'hank@example.com' }] }));
         await store.identities.linkIdentity({ poolId: P, providerName: 'Google', subject: 'g-hank', userId: u.id, providerType: 'Google', issuer: null, primary: true, lastClaims: null });
@@ -706,6 +743,21 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal((await store.users.findUserByAlias(P, 'email', 'durable@example.com'))?.id, u.id);
         assert.equal((await store.pools.getPool(CS))?.settings.UsernameConfiguration.CaseSensitive, true);
         await store.ping();
+      });
+
+      it('keeps the SRP verifier across closing and reopening', async () => {
+        const u = await store.users.createUser(newUser('durable-srp', { passwordHash: 'hash-a', srpVerifier: 'sealed:verifier-a' }));
+        const v = await store.users.createUser(newUser('durable-srp-changed', { passwordHash: 'hash-b', srpVerifier: 'sealed:verifier-b' }));
+        const changed = await store.users.updateUser(P, v.id, { passwordHash: 'hash-c', srpVerifier: 'sealed:verifier-c' });
+        const w = await store.users.createUser(newUser('durable-srp-cleared', { passwordHash: 'hash-d', srpVerifier: 'sealed:verifier-d' }));
+        const cleared = await store.users.updateUser(P, w.id, { srpVerifier: null });
+        store = await h.reopen();
+        peers[0] = store;
+        assert.deepEqual(await store.users.getUser(P, u.id), u);
+        assert.deepEqual(await store.users.getUser(P, v.id), changed);
+        assert.equal(changed.srpVerifier, 'sealed:verifier-c');
+        assert.deepEqual(await store.users.getUser(P, w.id), cleared);
+        assert.equal(cleared.srpVerifier, null);
       });
     });
   });

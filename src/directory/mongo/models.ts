@@ -17,7 +17,10 @@ export interface IdentifierDoc { poolId: string; key: string; providerName: stri
 
 export interface UserDoc {
   _id: string; poolId: string; sub: string; username: string; usernameKey: string; status: string; enabled: boolean;
-  attributes: Record<string, string>; passwordHash: string | null; failedSignIns: number;
+  attributes: Record<string, string>; passwordHash: string | null;
+  /** Absent from documents written before it existed: read as null. */
+  srpVerifier?: string | null;
+  failedSignIns: number;
   lastFailedSignInAt: number | null; lockedUntil: number | null; createdAt: number; updatedAt: number;
   /** Bumped by every updateUser: the guard of its read-modify-write. */
   version: number;
@@ -110,7 +113,8 @@ function users() {
   const s = new Schema<UserDoc>(
     {
       _id: str, poolId: str, sub: str, username: str, usernameKey: str, status: str, enabled: Boolean,
-      attributes: { type: Schema.Types.Mixed, default: {} }, passwordHash: optStr, failedSignIns: { type: Number, default: 0 },
+      attributes: { type: Schema.Types.Mixed, default: {} }, passwordHash: optStr, srpVerifier: optStr,
+      failedSignIns: { type: Number, default: 0 },
       lastFailedSignInAt: optNum, lockedUntil: optNum, createdAt: num, updatedAt: num, version: { type: Number, default: 0 },
       search: { type: [String], default: [] },
     },

@@ -15,7 +15,8 @@ import type { PoolCase } from './pools.js';
 
 export const toUser = (d: UserDoc): User => ({
   id: d._id, poolId: d.poolId, sub: d.sub, username: d.username, status: d.status as UserStatus, enabled: d.enabled,
-  attributes: { ...(d.attributes ?? {}) }, passwordHash: d.passwordHash ?? null, failedSignIns: d.failedSignIns ?? 0,
+  attributes: { ...(d.attributes ?? {}) }, passwordHash: d.passwordHash ?? null,
+  srpVerifier: d.srpVerifier ?? null, failedSignIns: d.failedSignIns ?? 0,
   lastFailedSignInAt: d.lastFailedSignInAt ?? null, lockedUntil: d.lockedUntil ?? null, createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
@@ -45,11 +46,12 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
       checkAttributeNames(input.attributes);
       const caseSensitive = await caseOf(input.poolId);
       const now = Date.now();
-      const user = newUserRecord(input, now);
+      // rules.newUserRecord leaves the SRP verifier out: it is kept as given, like the password hash.
+      const user: User = newUserRecord(input, now);
       const doc: UserDoc = {
         _id: user.id, poolId: user.poolId, sub: user.sub, username: user.username,
         usernameKey: usernameKey(user.username, caseSensitive), status: user.status, enabled: user.enabled,
-        attributes: user.attributes, passwordHash: user.passwordHash, failedSignIns: 0, lastFailedSignInAt: null,
+        attributes: user.attributes, passwordHash: user.passwordHash, srpVerifier: user.srpVerifier, failedSignIns: 0, lastFailedSignInAt: null,
         lockedUntil: null, createdAt: now, updatedAt: now, version: 0, search: searchEntries(user),
       };
       try {
@@ -103,12 +105,14 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
         const updated = await withLock(m, lockKey(userId), async () => {
           const current = await m.User.findOne({ _id: userId, poolId }).lean<UserDoc>();
           if (!current) throw userNotFound();
-          const next = applyUserPatch(toUser(current), patch);
+          const before = toUser(current);
+          const next = applyUserPatch(before, patch);
           const r = await m.User.updateOne(
             { _id: userId, poolId, version: current.version },
             {
               $set: {
-                status: next.status, enabled: next.enabled, passwordHash: next.passwordHash, attributes: next.attributes,
+                status: next.status, enabled: next.enabled, passwordHash: next.passwordHash, srpVerifier: next.srpVerifier,
+                attributes: next.attributes,
                 search: searchEntries(next), updatedAt: next.updatedAt,
               },
               $inc: { version: 1 },

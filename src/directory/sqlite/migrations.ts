@@ -99,4 +99,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE flows DROP COLUMN browser_hash;
   ALTER TABLE flows ADD COLUMN kind TEXT NOT NULL DEFAULT '';
   `,
+  /* 4: the SRP verifier (User.srpVerifier, sealed by the caller) beside the password hash; null for existing users */ `
+  ALTER TABLE users ADD COLUMN srp_verifier TEXT;
+  `,
 ];

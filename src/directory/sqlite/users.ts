@@ -11,14 +11,14 @@ import type { PoolCase } from './pools.js';
 
 interface UserRow {
   id: string; pool_id: string; sub: string; username: string; username_key: string; status: string; enabled: number;
-  attributes: string; password_hash: string | null; failed_sign_ins: number; last_failed_sign_in_at: number | null;
+  attributes: string; password_hash: string | null; srp_verifier: string | null; failed_sign_ins: number; last_failed_sign_in_at: number | null;
   locked_until: number | null; created_at: number; updated_at: number;
 }
 
 export const toUser = (r: UserRow): User => ({
   id: r.id, poolId: r.pool_id, sub: r.sub, username: r.username, status: r.status as User['status'],
   enabled: r.enabled === 1, attributes: JSON.parse(r.attributes), passwordHash: r.password_hash,
-  failedSignIns: r.failed_sign_ins, lastFailedSignInAt: r.last_failed_sign_in_at, lockedUntil: r.locked_until,
+  srpVerifier: r.srp_verifier, failedSignIns: r.failed_sign_ins, lastFailedSignInAt: r.last_failed_sign_in_at, lockedUntil: r.locked_until,
   createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
@@ -35,13 +35,14 @@ export class SqliteUsers implements UserStore {
     checkAttributeNames(input.attributes);
     const caseSensitive = this.caseOf(input.poolId);
     const now = Date.now();
-    const user = newUserRecord(input, now);
+    // rules.newUserRecord leaves the SRP verifier out: it is kept as given, like the password hash.
+    const user: User = newUserRecord(input, now);
     const create = () => this.db.immediate(() => {
       this.db
         .prepare(`INSERT INTO users (id, pool_id, sub, username, username_key, status, enabled, attributes, password_hash,
-                  created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+                  srp_verifier, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(user.id, user.poolId, user.sub, user.username, usernameKey(user.username, caseSensitive), user.status,
-          user.enabled ? 1 : 0, json(user.attributes), user.passwordHash, now, now);
+          user.enabled ? 1 : 0, json(user.attributes), user.passwordHash, user.srpVerifier, now, now);
       for (const alias of input.aliases ?? [])
         this.db.prepare('INSERT INTO aliases (pool_id, kind, key, user_id) VALUES (?, ?, ?, ?)')
           .run(user.poolId, alias.kind, aliasKey(alias.kind, alias.value, caseSensitive), user.id);
@@ -89,8 +90,8 @@ export class SqliteUsers implements UserStore {
       if (!current) throw new NotFound('UserNotFoundException', 'User does not exist.');
       const next = applyUserPatch(current, patch);
       this.db
-        .prepare('UPDATE users SET status = ?, enabled = ?, password_hash = ?, attributes = ?, updated_at = ? WHERE id = ?')
-        .run(next.status, next.enabled ? 1 : 0, next.passwordHash, json(next.attributes), next.updatedAt, userId);
+        .prepare('UPDATE users SET status = ?, enabled = ?, password_hash = ?, srp_verifier = ?, attributes = ?, updated_at = ? WHERE id = ?')
+        .run(next.status, next.enabled ? 1 : 0, next.passwordHash, next.srpVerifier, json(next.attributes), next.updatedAt, userId);
       this.writeSearch(next);
       return next;
     });
