@@ -42,7 +42,7 @@ async function machineLimits(): Promise<void> {
   await rate(`argon2id verify, ${availableParallelism()} at a time`, availableParallelism(), () => verify(stored, 'wrong password'));
   const store = openSqliteStore({ file: join(mkdtempSync(join(tmpdir(), 'bench-flood-')), 'k.sqlite') });
   const pool = await store.pools.putPool({ id: 'bench_Sign1', settings: poolSchema.parse({ Id: 'bench_Sign1', PoolName: 'b' }) });
-  const client = await store.pools.putClient({ poolId: pool.id, clientId: 'c', secretHash: null, settings: clientSchema.parse({ ClientId: 'c', CallbackURLs: ['http://127.0.0.1/cb'] }) });
+  const client = await store.pools.putClient({ poolId: pool.id, clientId: 'c', secretHash: null, sealedSecret: null, settings: clientSchema.parse({ ClientId: 'c', CallbackURLs: ['http://127.0.0.1/cb'] }) });
   const keys = new KeyRing(store, new Sealer(undefined));
   const user = await store.users.createUser({ poolId: pool.id, username: 'u', status: 'CONFIRMED', attributes: {}, passwordHash: null, aliases: [] });
   const subject = { issuer: 'http://x/bench_Sign1', pool, client, user, groups: [], identities: [], scopes: ['openid'], authTime: 0, originJti: 'o', nonce: null };

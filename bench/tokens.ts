@@ -132,7 +132,7 @@ async function signingCost(): Promise<void> {
   const store = openSqliteStore({ file: join(dir, 's.sqlite') });
   try {
     const pool = await store.pools.putPool({ id: POOL, settings: poolSchema.parse({ Id: POOL, PoolName: 'bench' }) });
-    const client = await store.pools.putClient({ poolId: POOL, clientId: 'app', settings: clientSchema.parse({ ClientId: 'app', CallbackURLs: [CB] }), secretHash: null });
+    const client = await store.pools.putClient({ poolId: POOL, clientId: 'app', settings: clientSchema.parse({ ClientId: 'app', CallbackURLs: [CB] }), secretHash: null, sealedSecret: null });
     const user = await store.users.createUser({ poolId: POOL, username: 'u', status: 'CONFIRMED', attributes: { email: 'u@example.com', email_verified: 'true' } });
     const ring = new KeyRing(store, new Sealer(undefined));
     const subject = { issuer: `http://x/${POOL}`, pool, client, user, groups: [], identities: [], scopes: ['openid', 'email'], authTime: 1, originJti: 'o' };

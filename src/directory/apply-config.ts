@@ -39,11 +39,18 @@ export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], se
 
     for (const { ClientSecret, ...settings } of declared.clients) {
       const current = await store.pools.getClient(id, settings.ClientId);
-      const secretSame = ClientSecret ? !!current?.secretHash && verifyClientSecret(ClientSecret, current.secretHash) : current?.secretHash === null;
-      const same = !!current && secretSame && sameJson(current.settings, settings);
+      // The one-way hash (to check the secret) and the sealed copy (for SECRET_HASH) are each kept when
+      // they still hold the declared secret, so a re-apply writes nothing; a client stored before sealed
+      // copies existed gets one.
+      const hashSame = ClientSecret ? !!current?.secretHash && verifyClientSecret(ClientSecret, current.secretHash) : current?.secretHash === null;
+      const sealedSame = ClientSecret
+        ? !!current?.sealedSecret && sealer.unseal(current.sealedSecret) === ClientSecret
+        : (current?.sealedSecret ?? null) === null;
+      const same = !!current && hashSame && sealedSame && sameJson(current.settings, settings);
       if (!same) {
-        const secretHash = ClientSecret ? (secretSame ? current!.secretHash : hashClientSecret(ClientSecret)) : null;
-        await store.pools.putClient({ poolId: id, clientId: settings.ClientId, settings, secretHash });
+        const secretHash = ClientSecret ? (hashSame ? current!.secretHash : hashClientSecret(ClientSecret)) : null;
+        const sealedSecret = ClientSecret ? (sealedSame ? current!.sealedSecret : sealer.seal(ClientSecret)) : null;
+        await store.pools.putClient({ poolId: id, clientId: settings.ClientId, settings, secretHash, sealedSecret });
       }
       note(`client ${id}/${settings.ClientId}`, !!current, same);
     }

@@ -59,9 +59,11 @@ export const clientSchema = z
     CallbackURLs: z.array(callbackUrl).max(100).default([]),
     LogoutURLs: z.array(logoutUrl).max(100).default([]),
     DefaultRedirectURI: callbackUrl.optional(),
-    AllowedOAuthFlows: z.array(z.enum(['code', 'implicit', 'client_credentials'])).default(['code']),
+    /** Default: the code flow when CallbackURLs are declared; none otherwise (an API-only client, as in Cognito). */
+    AllowedOAuthFlows: z.array(z.enum(['code', 'implicit', 'client_credentials'])).optional(),
     AllowedOAuthScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'is not a valid scope')).max(50).default(['openid', 'email', 'phone', 'profile']),
-    AllowedOAuthFlowsUserPoolClient: z.boolean().default(true),
+    /** Default: true when the client has OAuth flows. */
+    AllowedOAuthFlowsUserPoolClient: z.boolean().optional(),
     SupportedIdentityProviders: z.array(z.string().min(1).max(32)).default(['COGNITO']),
     ExplicitAuthFlows: z
       .array(
@@ -92,6 +94,10 @@ export const clientSchema = z
         RetryGracePeriodSeconds: z.number().int().min(0).max(60).default(0),
       })
       .default({ Feature: 'DISABLED', RetryGracePeriodSeconds: 0 }),
+  })
+  .transform(({ AllowedOAuthFlows, AllowedOAuthFlowsUserPoolClient, ...c }) => {
+    const flows = AllowedOAuthFlows ?? (c.CallbackURLs.length ? ['code' as const] : []);
+    return { ...c, AllowedOAuthFlows: flows, AllowedOAuthFlowsUserPoolClient: AllowedOAuthFlowsUserPoolClient ?? flows.length > 0 };
   })
   .superRefine((c, ctx) => {
     const units = c.TokenValidityUnits;

@@ -17,6 +17,8 @@ export interface PoolStore {
   putClient(client: Omit<AppClient, 'createdAt' | 'updatedAt'>): Promise<AppClient>;
   getClient(poolId: string, clientId: string): Promise<AppClient | null>;
   listClients(poolId: string): Promise<AppClient[]>;
+  /** The clients with that id in every pool: client ids are meant to be unique, the caller refuses an ambiguous one. */
+  findClientsById(clientId: string): Promise<AppClient[]>;
   deleteClient(poolId: string, clientId: string): Promise<boolean>;
 
   /** Creates or replaces a provider. Its IdpIdentifiers are unique in the pool (case-insensitive): IdentifierExists. */

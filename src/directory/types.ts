@@ -18,6 +18,8 @@ export interface AppClient {
   settings: Omit<ClientSettings, 'ClientSecret'>;
   /** `secret-hash` (see directory/secrets.ts) of the client secret; null for a public client. */
   secretHash: string | null;
+  /** The client secret sealed by the caller with the broker's Sealer (directory/secrets.ts), for SECRET_HASH; null for a public client. */
+  sealedSecret: string | null;
   createdAt: Millis;
   updatedAt: Millis;
 }

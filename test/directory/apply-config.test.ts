@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyDeclaredPools, ConfigConflict } from '../../src/directory/apply-config.js';
-import { Sealer, verifyClientSecret } from '../../src/directory/secrets.js';
+import { hashClientSecret, Sealer, verifyClientSecret } from '../../src/directory/secrets.js';
 import { openSqliteStore } from '../../src/directory/sqlite/index.js';
 import type { Store } from '../../src/directory/store.js';
 import { parseConfig } from '../../src/settings.js';
@@ -45,7 +45,11 @@ describe('applying the config file', () => {
     assert.ok(verifyClientSecret('s3cret-value-for-tests', web.secretHash));
     assert.ok(!verifyClientSecret('s3cret-value-for-test', web.secretHash));
     assert.ok(!('ClientSecret' in web.settings));
-    assert.equal((await store.pools.getClient('local_Apply1', 'spa'))!.secretHash, null);
+    assert.ok(web.sealedSecret?.startsWith('sealed:') && !web.sealedSecret.includes('s3cret'), 'the sealed copy is sealed');
+    assert.equal(sealer.unseal(web.sealedSecret!), 's3cret-value-for-tests', 'the sealed copy unseals to the declared secret');
+    const spa = (await store.pools.getClient('local_Apply1', 'spa'))!;
+    assert.equal(spa.secretHash, null);
+    assert.equal(spa.sealedSecret, null, 'a public client has no sealed secret');
     const google = (await store.pools.getProvider('local_Apply1', 'Google'))!;
     const sealed = google.settings.ProviderDetails.client_secret!;
     assert.ok(sealed.startsWith('sealed:') && !sealed.includes('google-secret'), 'the provider secret is sealed');
@@ -53,11 +57,13 @@ describe('applying the config file', () => {
   });
 
   it('changes nothing when applied again', async () => {
+    const sealedBefore = (await store.pools.getClient('local_Apply1', 'web'))!.sealedSecret;
     const before = JSON.stringify([await store.pools.getPool('local_Apply1'), await store.pools.listClients('local_Apply1'), await store.pools.listProviders('local_Apply1')]);
     const report = await applyDeclaredPools(store, parseConfig(CONFIG), sealer);
     assert.deepEqual(report, { created: [], updated: [], unchanged: 4, undeclared: [] });
     const afterApply = JSON.stringify([await store.pools.getPool('local_Apply1'), await store.pools.listClients('local_Apply1'), await store.pools.listProviders('local_Apply1')]);
     assert.equal(afterApply, before);
+    assert.equal((await store.pools.getClient('local_Apply1', 'web'))!.sealedSecret, sealedBefore, 'the sealed copy is not sealed again');
   });
 
   it('updates what changed, and keeps what the file no longer declares', async () => {
@@ -65,7 +71,30 @@ describe('applying the config file', () => {
     const report = await applyDeclaredPools(store, parseConfig(changed), sealer);
     assert.deepEqual(report.updated, ['client local_Apply1/web']);
     assert.deepEqual(report.undeclared, ['client local_Apply1/spa']);
-    assert.ok(verifyClientSecret('another-secret-value', (await store.pools.getClient('local_Apply1', 'web'))!.secretHash!));
+    const web = (await store.pools.getClient('local_Apply1', 'web'))!;
+    assert.ok(verifyClientSecret('another-secret-value', web.secretHash!));
+    assert.equal(sealer.unseal(web.sealedSecret!), 'another-secret-value', 'a changed secret gets a new sealed copy');
+  });
+
+  it('gives a sealed copy to a client stored with only its secret hash (upgrade)', async () => {
+    const config = `
+pools:
+  - Id: local_Upgrade1
+    PoolName: upgrade
+    Clients:
+      - { ClientId: old, ClientSecret: old-secret-value-for-tests, CallbackURLs: ["https://app.example/cb"] }
+`;
+    const declared = parseConfig(config);
+    const { ClientSecret: _secret, ...settings } = declared[0]!.clients[0]!;
+    await store.pools.putPool({ id: 'local_Upgrade1', settings: declared[0]!.settings });
+    const secretHash = hashClientSecret('old-secret-value-for-tests');
+    await store.pools.putClient({ poolId: 'local_Upgrade1', clientId: 'old', settings, secretHash, sealedSecret: null });
+    const report = await applyDeclaredPools(store, declared, sealer);
+    assert.deepEqual(report, { created: [], updated: ['client local_Upgrade1/old'], unchanged: 1, undeclared: [] });
+    const old = (await store.pools.getClient('local_Upgrade1', 'old'))!;
+    assert.equal(old.secretHash, secretHash, 'the secret hash that still matches is kept');
+    assert.equal(sealer.unseal(old.sealedSecret!), 'old-secret-value-for-tests');
+    assert.deepEqual(await applyDeclaredPools(store, declared, sealer), { created: [], updated: [], unchanged: 2, undeclared: [] });
   });
 
   it('refuses to flip username case sensitivity of an existing pool', async () => {

@@ -72,14 +72,47 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
 
       it('keeps clients with their secret hash, and deletes them', async () => {
         const settings = { ClientId: 'web', CallbackURLs: ['https://app.example/cb'] } as never;
-        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: 's1$x$y' });
+        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: 's1$x$y', sealedSecret: null });
         assert.equal((await store.pools.getClient(P, 'web'))?.secretHash, 's1$x$y');
-        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: null });
+        await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: null, sealedSecret: null });
         assert.equal((await store.pools.getClient(P, 'web'))?.secretHash, null);
         assert.deepEqual((await store.pools.listClients(P)).map((c) => c.clientId), ['web']);
         assert.equal(await store.pools.deleteClient(P, 'web'), true);
         assert.equal(await store.pools.getClient(P, 'web'), null);
         assert.equal(await store.pools.deleteClient(P, 'web'), false);
+      });
+
+      it('keeps a client\'s sealed secret as given, replaces it, and has none for a public client', async () => {
+        const settings = { ClientId: 'sealed', CallbackURLs: ['https://app.example/cb'] } as never;
+        const put = await store.pools.putClient({ poolId: P, clientId: 'sealed', settings, secretHash: 's1$x$y', sealedSecret: 'sealed:v1:first' });
+        assert.equal(put.sealedSecret, 'sealed:v1:first');
+        assert.equal((await store.pools.getClient(P, 'sealed'))?.sealedSecret, 'sealed:v1:first');
+        await store.pools.putClient({ poolId: P, clientId: 'sealed', settings, secretHash: 's1$x$z', sealedSecret: 'sealed:v1:second' });
+        const replaced = await store.pools.getClient(P, 'sealed');
+        assert.equal(replaced?.sealedSecret, 'sealed:v1:second');
+        assert.equal(replaced?.secretHash, 's1$x$z');
+        assert.equal((await store.pools.listClients(P)).find((c) => c.clientId === 'sealed')?.sealedSecret, 'sealed:v1:second');
+        await store.pools.putClient({ poolId: P, clientId: 'public', settings, secretHash: null, sealedSecret: null });
+        assert.equal((await store.pools.getClient(P, 'public'))?.sealedSecret, null);
+        await store.pools.putClient({ poolId: P, clientId: 'sealed', settings, secretHash: null, sealedSecret: null });
+        assert.equal((await store.pools.getClient(P, 'sealed'))?.sealedSecret, null, 'a client made public loses its sealed secret');
+        await store.pools.deleteClient(P, 'sealed');
+        await store.pools.deleteClient(P, 'public');
+      });
+
+      it('finds clients by their id alone, in every pool', async () => {
+        const settings = { ClientId: 'byId', CallbackURLs: ['https://app.example/cb'] } as never;
+        await store.pools.putClient({ poolId: P, clientId: 'byId', settings, secretHash: 's1$a$b', sealedSecret: 'sealed:v1:x' });
+        await store.pools.putClient({ poolId: P, clientId: 'byIdOther', settings, secretHash: null, sealedSecret: null });
+        const one = await store.pools.findClientsById('byId');
+        assert.deepEqual(one.map((c) => [c.poolId, c.clientId, c.secretHash, c.sealedSecret]), [[P, 'byId', 's1$a$b', 'sealed:v1:x']]);
+        assert.deepEqual(one[0], await store.pools.getClient(P, 'byId'));
+        await store.pools.putClient({ poolId: CS, clientId: 'byId', settings, secretHash: null, sealedSecret: null });
+        assert.deepEqual((await store.pools.findClientsById('byId')).map((c) => c.poolId).sort(), [CS, P].sort(), 'two pools declaring one id');
+        assert.deepEqual(await store.pools.findClientsById('noSuchClient'), []);
+        assert.deepEqual(await store.pools.findClientsById('byid'), [], 'client ids are compared exactly');
+        for (const [pool, id] of [[P, 'byId'], [P, 'byIdOther'], [CS, 'byId']] as const) await store.pools.deleteClient(pool, id);
+        assert.deepEqual(await store.pools.findClientsById('byId'), []);
       });
 
       it('finds providers by identifier, case-insensitively, and keeps identifiers unique', async () => {

@@ -28,7 +28,7 @@ export interface Fixture {
 
 export async function putClient(store: Store, poolId: string, settings: Record<string, unknown>): Promise<AppClient> {
   const { ClientSecret: _secret, ...parsed } = clientSchema.parse({ CallbackURLs: ['https://app.example.test/cb'], ...settings });
-  return store.pools.putClient({ poolId, clientId: parsed.ClientId, settings: parsed, secretHash: null });
+  return store.pools.putClient({ poolId, clientId: parsed.ClientId, settings: parsed, secretHash: null, sealedSecret: null });
 }
 
 export async function openFixture(): Promise<Fixture> {

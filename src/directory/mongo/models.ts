@@ -10,7 +10,12 @@ const optNum = { type: Number, default: null };
 const options = { versionKey: false, minimize: false, autoIndex: false, autoCreate: false } as const;
 
 export interface PoolDoc { _id: string; settings: string; createdAt: number; updatedAt: number }
-export interface ClientDoc { poolId: string; clientId: string; settings: string; secretHash: string | null; createdAt: number; updatedAt: number }
+export interface ClientDoc {
+  poolId: string; clientId: string; settings: string; secretHash: string | null;
+  /** Absent from documents written before it existed: read as null. */
+  sealedSecret?: string | null;
+  createdAt: number; updatedAt: number;
+}
 export interface ProviderDoc { poolId: string; name: string; settings: string; createdAt: number; updatedAt: number }
 /** An IdP identifier (lower-cased) owned by one provider of the pool. */
 export interface IdentifierDoc { poolId: string; key: string; providerName: string }
@@ -91,8 +96,12 @@ function pools() {
 }
 
 function clients() {
-  const s = new Schema<ClientDoc>({ poolId: str, clientId: str, settings: str, secretHash: optStr, createdAt: num, updatedAt: num }, options);
+  const s = new Schema<ClientDoc>(
+    { poolId: str, clientId: str, settings: str, secretHash: optStr, sealedSecret: optStr, createdAt: num, updatedAt: num },
+    options,
+  );
   s.index({ poolId: 1, clientId: 1 }, { unique: true, name: 'pool_client' });
+  s.index({ clientId: 1 }, { name: 'client' });
   return s;
 }
 

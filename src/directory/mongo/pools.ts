@@ -12,6 +12,7 @@ export type PoolCase = (poolId: string) => Promise<boolean>;
 const toPool = (d: PoolDoc): Pool => ({ id: d._id, settings: JSON.parse(d.settings), createdAt: d.createdAt, updatedAt: d.updatedAt });
 const toClient = (d: ClientDoc): AppClient => ({
   poolId: d.poolId, clientId: d.clientId, settings: JSON.parse(d.settings), secretHash: d.secretHash ?? null,
+  sealedSecret: d.sealedSecret ?? null,
   createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 const toProvider = (d: ProviderDoc): IdentityProvider => ({
@@ -94,7 +95,7 @@ export function mongoPools(m: Models): { pools: PoolStore; caseOf: PoolCase } {
         m.Client.findOneAndUpdate(
           { poolId: client.poolId, clientId: client.clientId },
           {
-            $set: { settings: JSON.stringify(client.settings), secretHash: client.secretHash, updatedAt: now },
+            $set: { settings: JSON.stringify(client.settings), secretHash: client.secretHash, sealedSecret: client.sealedSecret, updatedAt: now },
             $setOnInsert: { createdAt: now },
           },
           { upsert: true, new: true },
@@ -110,6 +111,10 @@ export function mongoPools(m: Models): { pools: PoolStore; caseOf: PoolCase } {
 
     async listClients(poolId) {
       return (await m.Client.find({ poolId }).sort({ clientId: 1 }).lean<ClientDoc[]>()).map(toClient);
+    },
+
+    async findClientsById(clientId) {
+      return (await m.Client.find({ clientId }).sort({ poolId: 1 }).lean<ClientDoc[]>()).map(toClient);
     },
 
     async deleteClient(poolId, clientId) {

@@ -102,4 +102,8 @@ export const MIGRATIONS: string[] = [
   /* 4: the SRP verifier (User.srpVerifier, sealed by the caller) beside the password hash; null for existing users */ `
   ALTER TABLE users ADD COLUMN srp_verifier TEXT;
   `,
+  /* 5: the client secret sealed by the caller (AppClient.sealedSecret) for SECRET_HASH, null for existing clients; clients by id alone */ `
+  ALTER TABLE clients ADD COLUMN sealed_secret TEXT;
+  CREATE INDEX clients_by_client_id ON clients (client_id);
+  `,
 ];

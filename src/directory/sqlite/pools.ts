@@ -49,15 +49,15 @@ export class SqlitePools implements PoolStore {
   async putClient(client: Omit<AppClient, 'createdAt' | 'updatedAt'>): Promise<AppClient> {
     const now = Date.now();
     this.db
-      .prepare(`INSERT INTO clients (pool_id, client_id, settings, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO clients (pool_id, client_id, settings, secret_hash, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (pool_id, client_id) DO UPDATE SET settings = excluded.settings, secret_hash = excluded.secret_hash,
-                updated_at = excluded.updated_at`)
-      .run(client.poolId, client.clientId, json(client.settings), client.secretHash, now, now);
+                sealed_secret = excluded.sealed_secret, updated_at = excluded.updated_at`)
+      .run(client.poolId, client.clientId, json(client.settings), client.secretHash, client.sealedSecret, now, now);
     return (await this.getClient(client.poolId, client.clientId))!;
   }
 
-  private toClient = (r: Row & { pool_id: string; client_id: string; secret_hash: string | null }): AppClient => ({
-    poolId: r.pool_id, clientId: r.client_id, settings: JSON.parse(r.settings), secretHash: r.secret_hash,
+  private toClient = (r: Row & { pool_id: string; client_id: string; secret_hash: string | null; sealed_secret: string | null }): AppClient => ({
+    poolId: r.pool_id, clientId: r.client_id, settings: JSON.parse(r.settings), secretHash: r.secret_hash, sealedSecret: r.sealed_secret,
     createdAt: r.created_at, updatedAt: r.updated_at,
   });
 
@@ -68,6 +68,10 @@ export class SqlitePools implements PoolStore {
 
   async listClients(poolId: string): Promise<AppClient[]> {
     return (this.db.prepare('SELECT * FROM clients WHERE pool_id = ? ORDER BY client_id').all(poolId) as never[]).map(this.toClient);
+  }
+
+  async findClientsById(clientId: string): Promise<AppClient[]> {
+    return (this.db.prepare('SELECT * FROM clients WHERE client_id = ? ORDER BY pool_id').all(clientId) as never[]).map(this.toClient);
   }
 
   async deleteClient(poolId: string, clientId: string): Promise<boolean> {
