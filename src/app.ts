@@ -1,6 +1,7 @@
 // Composes the broker's HTTP application: middleware and routers, nothing else.
 import Router from '@koa/router';
 import Koa from 'koa';
+import { apiRouter } from './api/index.js';
 import { readBody } from './http/body.js';
 import { errorBoundary } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
@@ -37,6 +38,7 @@ export function buildApp(s: Services): Koa {
     await next();
   });
   app.use(readBody());
+  app.use(apiRouter(s)); // POST / with X-Amz-Target: the Cognito JSON API
   for (const router of [health, oauthRouter(s), uiRouter(s)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

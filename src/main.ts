@@ -103,7 +103,7 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
     issuerOf: (poolId) => `${url}/${poolId}`,
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
-    accounts: new Accounts({ store, delivery, log }),
+    accounts: new Accounts({ store, delivery, log, sealer }),
   };
   const app = buildApp(services);
   server.on('request', app.callback());

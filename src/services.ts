@@ -1,13 +1,9 @@
 // What the HTTP layer is built from: the store and the services over it, created once in main.ts.
 import type { AuthDeps } from './auth/deps.js';
 import type { Delivery } from './delivery/index.js';
-import type { KeyRing } from './tokens/keys.js';
-import type { RefreshTokens } from './tokens/refresh.js';
 
 /** The sign-in core's dependencies (store, accounts, federation, clock), plus what the doors need besides. */
 export interface Services extends AuthDeps {
-  keys: KeyRing;
-  refresh: RefreshTokens;
   delivery: Delivery;
 }
 

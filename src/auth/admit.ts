@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../shared/hashing.js';
 import type { BrokerError } from '../shared/errors.js';
-import type { HostedSession, Pool, User } from '../directory/types.js';
+import type { AppClient, HostedSession, Pool, User } from '../directory/types.js';
+import { issueForSignIn, SELF_SERVICE_SCOPE } from '../tokens/issue.js';
 import { NotAuthorizedException, USER_DISABLED } from '../native/errors.js';
 import { redirectWith, type ValidRequest } from './app-request.js';
 import type { AuthDeps } from './deps.js';
@@ -12,12 +13,13 @@ import type { AuthResult } from './results.js';
 import { openSession } from './sessions.js';
 
 /** How the user came in: a password, a confirmed sign-up, a provider's answer (OAuth/OIDC or SAML), or an open session. */
-export type Entrance = 'password' | 'confirmation' | 'federated' | 'saml' | 'session';
+export type Entrance = 'password' | 'confirmation' | 'federated' | 'saml' | 'session' | 'api-password' | 'api-srp' | 'api-new-password';
 
 /** Who signs in, how, for which app and from where. */
 export interface SignInFacts {
   pool: Pool;
-  request: ValidRequest;
+  /** The browser's authorization request; the JSON API has none, only its client. */
+  request: ValidRequest | { client: AppClient; params?: undefined };
   user: User;
   /** `COGNITO` or the identity provider's name. */
   via: string;
@@ -67,7 +69,7 @@ async function codeRedirect(d: AuthDeps, pool: Pool, req: ValidRequest, user: Us
  * Admits the user and finishes the sign-in: a new hosted session (ending the browser's earlier one),
  * a code for the app, and the `sign_in.completed` audit event. A refusal is a `failed` result.
  */
-export async function admitAndFinish(d: AuthDeps, f: SignInFacts & { sessionData?: Record<string, unknown>; previousSession?: string }): Promise<AuthResult> {
+export async function admitAndFinish(d: AuthDeps, f: SignInFacts & { request: ValidRequest; sessionData?: Record<string, unknown>; previousSession?: string }): Promise<AuthResult> {
   try {
     await admit(d, f);
   } catch (err) {
@@ -106,4 +108,23 @@ export async function fromSession(d: AuthDeps, i: { pool: Pool; request: ValidRe
   const to = await codeRedirect(d, i.pool, i.request, user, session);
   await audit(d, f, 'sign_in.completed', {});
   return { kind: 'authenticated', user, to, session: null };
+}
+
+/** What an access token from the JSON API may do: Cognito's user self-service scope. */
+export const API_SCOPES = [SELF_SERVICE_SCOPE];
+
+/**
+ * The JSON API's finishing step: admitted as every sign-in is, then the tokens themselves (ID, access
+ * with the self-service scope, refresh), and the same `sign_in.completed` event.
+ */
+export async function admitAndIssue(d: AuthDeps, f: SignInFacts): Promise<AuthResult> {
+  try {
+    await admit(d, f);
+  } catch (err) {
+    if (err instanceof NotAuthorizedException) return { kind: 'failed', error: err, app: null, provider: f.via };
+    throw err;
+  }
+  const tokens = await issueForSignIn(d, { pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true });
+  await audit(d, f, 'sign_in.completed', {});
+  return { kind: 'tokens', user: f.user, tokens };
 }

@@ -2,8 +2,9 @@
 import type { Logger } from 'pino';
 import type { FederationDeps } from '../federation/adapters.js';
 import type { Accounts } from '../native/accounts.js';
+import type { TokenDeps } from '../tokens/issue.js';
 
-export interface AuthDeps extends FederationDeps {
+export interface AuthDeps extends FederationDeps, TokenDeps {
   accounts: Accounts;
   log: Logger;
   /** PUBLIC_URL without a trailing slash. */

@@ -28,8 +28,19 @@ export interface FlowData {
   };
   /** A provider's cross-site POST, kept for the top-level GET that carries the browser's cookies (2 minutes). */
   continuation: { fields: Record<string, string>; flow: FlowData['federation']; flowExpiresAt: number };
-  /** A sign-in stopped at a challenge; the handle answers it. */
-  challenge: { name: ChallengeName; userId: string };
+  /**
+   * A sign-in stopped at a challenge; the handle answers it. `userId` null: no user proven yet (an SRP
+   * challenge for a name that may not exist). The JSON API's challenges are bound to their client.
+   */
+  challenge: {
+    name: ChallengeName;
+    userId: string | null;
+    clientId?: string;
+    /** The name as typed, which the lockout counts. */
+    typedName?: string;
+    /** USER_SRP_AUTH's server state; b is sealed (with B it would give away the verifier). */
+    srp?: { userIdForSrp: string; A: string; B: string; sealedB: string; secretBlock: string };
+  };
   /** Our LogoutRequest to a SAML IdP, until its LogoutResponse comes back. */
   logout: { providerName: string; logoutRequestId: string; logoutUri: string };
 }

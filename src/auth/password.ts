@@ -29,7 +29,7 @@ export const accountContext = (request: ValidRequest, ip: string | null): SignIn
 async function challenge(d: AuthDeps, pool: Pool, user: User, name: ChallengeName): Promise<AuthResult> {
   const session = newHandle();
   await saveFlow(d, 'challenge', pool.id, session, { name, userId: user.id }, d.now() + CHALLENGE_MS);
-  return { kind: 'challenge', name, session, user };
+  return { kind: 'challenge', name, session, user, parameters: {} };
 }
 
 export async function signInWithPassword(d: AuthDeps, i: PasswordSignIn): Promise<AuthResult> {

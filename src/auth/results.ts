@@ -1,6 +1,7 @@
 // What every entrance of the auth core returns: one plain result for a door to render.
 import { BrokerError } from '../shared/errors.js';
 import type { User } from '../directory/types.js';
+import type { IssuedTokens } from '../tokens/issue.js';
 import type { AuthorizeParams } from './app-request.js';
 
 /** A hosted session just opened: the door sets its cookie (the value is known only to the browser). */
@@ -11,15 +12,21 @@ export interface NewSession {
 
 /**
  * Challenges a sign-in can stop at. CONFIRM_SIGN_UP: the password is proven but the account awaits its
- * code; NEW_PASSWORD_REQUIRED: a temporary password must be replaced.
+ * code (the hosted pages' own); NEW_PASSWORD_REQUIRED: a temporary password must be replaced;
+ * PASSWORD_VERIFIER: USER_SRP_AUTH's proof of the password.
  */
-export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED';
+export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */
   | { kind: 'redirect'; to: string }
-  /** The sign-in waits for an answer; `session` is the opaque handle that answers it (single use). */
-  | { kind: 'challenge'; name: ChallengeName; session: string; user: User }
+  /**
+   * The sign-in waits for an answer; `session` is the opaque handle that answers it (single use);
+   * `parameters` are Cognito's ChallengeParameters. `user` is null while no user is proven (SRP).
+   */
+  | { kind: 'challenge'; name: ChallengeName; session: string; user: User | null; parameters: Record<string, string> }
+  /** Signed in through the API: the tokens themselves (no browser session). */
+  | { kind: 'tokens'; user: User; tokens: IssuedTokens }
   /** Signed in: back to the app with a code (`to`), in a new hosted session or the one it came with (`session` null). */
   | { kind: 'authenticated'; user: User; to: string; session: NewSession | null }
   /** Refused: `app` is the request to send the user back to (with an OAuth error), when it is known; `provider` the one that answered. */

@@ -21,6 +21,7 @@ function answerBadRequest(ctx: Context, status: number, message: string): void {
       // Cognito's JSON API error shape (`__type` in the body, x-amzn-ErrorType in a header: what the AWS
       // SDKs read); an unreadable body is what the AWS SDKs call a SerializationException.
       ctx.set('x-amzn-ErrorType', 'SerializationException');
+      if (ctx.state.requestId) ctx.set('x-amzn-RequestId', String(ctx.state.requestId));
       ctx.type = 'application/x-amz-json-1.1';
       ctx.body = JSON.stringify({ __type: 'SerializationException', message });
       return;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Delivery } from '../delivery/index.js';
 import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
 import type { BrokerError } from '../shared/errors.js';
-import { BrokerKey } from '../directory/secrets.js';
+import { BrokerKey, Sealer } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
 import type { AliasKind, AliasRef, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
 import {
@@ -23,7 +23,9 @@ import {
 import {
   EMAIL, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, passwordContext, usernameAttributeOf,
 } from './identifiers.js';
+import { passwordCredentials, srpVerifierOf } from './credentials.js';
 import { hashPassword, passwordGate, verifyDummy, verifyPassword } from './passwords.js';
+import { fakeVerifier, srpPoolName, type SrpVerifier } from './srp.js';
 import { skeletonAliases } from './skeletons.js';
 import { prepareUsername } from './usernames.js';
 import { checkPassword } from './policy.js';
@@ -51,6 +53,17 @@ const hides = (ctx: SignInContext) => ctx.preventUserExistenceErrors !== 'LEGACY
 /** What a LEGACY client is told of an unknown name on the code paths (Cognito's words). */
 const unknownUser = () => new UserNotFoundException('Username/client id combination not found.');
 
+/**
+ * How a sign-in proves the user's password: `check` with the user's own credential (true when it is
+ * right), `dummy` costing what a check costs (for unknown users and locked accounts), `gated` when it
+ * runs argon2 (refused at once while the hashing queue is full).
+ */
+export interface Proof {
+  check(user: User & { passwordHash: string }): Promise<boolean>;
+  dummy(): Promise<void>;
+  gated: boolean;
+}
+
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
 
@@ -61,9 +74,14 @@ export class Accounts {
   private readonly now: () => number;
   /** Keys names as typed for the limits (a name may be a password typed in the wrong field: never kept in clear). */
   private readonly nameMac: BrokerKey;
+  /** Seals SRP verifiers (and makes the fake ones of unknown users stable). */
+  private readonly sealer: Sealer;
+  private readonly fakeKey: BrokerKey;
 
-  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number }) {
+  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number; sealer?: Sealer }) {
     this.store = o.store;
+    this.sealer = o.sealer ?? new Sealer(undefined);
+    this.fakeKey = new BrokerKey(o.store.meta, 'srp-fake-verifier-key');
     this.nameMac = new BrokerKey(o.store.meta, 'limits-name-key');
     this.delivery = o.delivery;
     this.log = o.log;
@@ -110,7 +128,7 @@ export class Accounts {
     await this.takeSend(pool, i.ip ?? null);
     let user: User;
     try {
-      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, passwordHash: await hashPassword(i.password), aliases });
+      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, ...(await passwordCredentials(this.sealer, pool, username, i.password)), aliases });
     } catch (err) {
       if (kind && err instanceof AliasExists) throw new UsernameExists(`An account with the given ${kind} already exists.`);
       if (err instanceof AliasExists) throw new UsernameExists(); // the skeleton: as Cognito says of a taken name
@@ -203,7 +221,7 @@ export class Accounts {
     await tries.reset();
     // A locked account can be recovered: the new password is not refused by the old lock.
     for (const name of new Set([username, user.username])) await this.store.limits.resetAttempts(await this.nameKey(pool, 'sign_in', name));
-    await this.store.users.updateUser(pool.id, user.id, { passwordHash: await hashPassword(newPassword), status: 'CONFIRMED' });
+    await this.store.users.updateUser(pool.id, user.id, { ...(await passwordCredentials(this.sealer, pool, user.username, newPassword)), status: 'CONFIRMED' });
     await this.store.users.resetSignInFailures(pool.id, user.id);
     await this.endSessions(pool, user.id, 'password_reset');
     await this.audit(pool, 'password.reset', user.id, {});
@@ -225,7 +243,7 @@ export class Accounts {
       throw new NotAuthorizedException();
     }
     await this.store.users.resetSignInFailures(pool.id, user.id);
-    await this.store.users.updateUser(pool.id, user.id, { passwordHash: await hashPassword(proposed) });
+    await this.store.users.updateUser(pool.id, user.id, await passwordCredentials(this.sealer, pool, user.username, proposed));
     await this.endSessions(pool, user.id, 'password_change');
     await this.audit(pool, 'password.changed', user.id, {});
   }
@@ -236,8 +254,68 @@ export class Accounts {
    * FORCE_CHANGE_PASSWORD users are returned: the caller answers with NEW_PASSWORD_REQUIRED.
    */
   async signIn(pool: Pool, username: string, password: string, ctx: SignInContext = {}): Promise<User> {
+    let rehash = false;
+    const user = await this.proveSignIn(pool, username, ctx, {
+      gated: true,
+      dummy: () => verifyDummy(password),
+      check: async (u) => {
+        const r = await verifyPassword(u.passwordHash, password);
+        rehash = r.needsRehash;
+        return r.ok;
+      },
+    });
+    // The password is known right now: renew an old hash, and give a password set before SRP verifiers were kept its verifier.
+    if (rehash || !user.srpVerifier) return this.store.users.updateUser(pool.id, user.id, await passwordCredentials(this.sealer, pool, user.username, password));
+    return user;
+  }
+
+  /**
+   * The first half of USER_SRP_AUTH: the user a name designates and the verifier to challenge with.
+   * Nothing is counted yet (the proof comes with the answer). An unknown name, a user without a
+   * password or without a verifier gets a fake verifier, stable per name, so the challenge looks alike.
+   */
+  async srpChallengeFor(pool: Pool, username: string): Promise<{ userId: string | null; userIdForSrp: string; verifier: SrpVerifier }> {
+    const user = await findUser(this.store, pool, username);
+    const real = user && hasPassword(user) ? srpVerifierOf(this.sealer, user) : null;
+    if (user && real) return { userId: user.id, userIdForSrp: user.username, verifier: real };
+    const key = Buffer.from(await this.fakeKey.mac(`${pool.id}:${username}`), 'base64url');
+    return { userId: null, userIdForSrp: user?.username ?? username, verifier: fakeVerifier(key, srpPoolName(pool.id), username) };
+  }
+
+  /**
+   * The second half of USER_SRP_AUTH: `prove` checks the client's signature against a verifier. The
+   * same counting, lockout and account-state answers as a password sign-in, per name as typed.
+   */
+  async signInWithSrp(pool: Pool, typedName: string, userId: string | null, prove: (verifier: SrpVerifier) => boolean, dummy: () => void, ctx: SignInContext = {}): Promise<User> {
+    return this.proveSignIn(pool, typedName, ctx, {
+      gated: false,
+      dummy: async () => dummy(),
+      check: async (u) => {
+        const v = u.id === userId ? srpVerifierOf(this.sealer, u) : null;
+        if (!v) {
+          dummy();
+          return false;
+        }
+        return prove(v);
+      },
+    });
+  }
+
+  /** NEW_PASSWORD_REQUIRED answered: the temporary password gives way to the user's own, with the attributes asked for. */
+  async completeNewPassword(pool: Pool, user: User, password: string, attributes: Attributes, ctx: SignInContext = {}): Promise<User> {
+    const bad = checkPassword(pool.settings.Policies.PasswordPolicy, password, passwordContext(user));
+    if (bad) throw new InvalidPasswordException(bad);
+    const updated = await this.store.users.updateUser(pool.id, user.id, {
+      ...(await passwordCredentials(this.sealer, pool, user.username, password)), status: 'CONFIRMED', setAttributes: attributes,
+    });
+    await this.audit(pool, 'password.new_password_set', user.id, ctx);
+    return updated;
+  }
+
+  /** The counting, locks and answers every password proof shares (signIn and signInWithSrp). */
+  private async proveSignIn(pool: Pool, username: string, ctx: SignInContext, proof: Proof): Promise<User> {
     // A flood is answered at once, before anything is counted: the hashing queue is full.
-    if (passwordGate.full) throw new TooManyRequestsException();
+    if (proof.gated && passwordGate.full) throw new TooManyRequestsException();
     // Counted before the check, so parallel guesses cannot outrun the lock; and per name as typed, known or
     // not, so a locked account and an unknown name answer alike ("Password attempts exceeded", no hash).
     const now = this.now();
@@ -249,19 +327,18 @@ export class Accounts {
     }
     const user = await findUser(this.store, pool, username);
     if (!user || !hasPassword(user)) {
-      await verifyDummy(password);
+      await proof.dummy();
       await this.audit(pool, 'sign_in.failure', user?.id ?? null, ctx, { reason: user ? 'no_password' : 'unknown_user' });
       throw !user && !hides(ctx) ? new UserNotFoundException() : new NotAuthorizedException();
     }
     // The account's own count too: guesses spread over its aliases still meet one lock.
     const attempt = await this.store.users.beginSignInAttempt(pool.id, user.id, now, COGNITO_LOCKOUT);
     if (!attempt.allowed) {
-      await verifyDummy(password); // costs what a check costs: the other name's lock is not told apart
+      await proof.dummy(); // costs what a check costs: the other name's lock is not told apart
       await this.audit(pool, 'sign_in.locked', user.id, ctx, { lockedUntil: attempt.lockedUntil });
       throw new NotAuthorizedException(ATTEMPTS_EXCEEDED);
     }
-    const { ok, needsRehash } = await verifyPassword(user.passwordHash, password);
-    if (!ok) {
+    if (!(await proof.check(user))) {
       await this.audit(pool, 'sign_in.failure', user.id, ctx, { reason: 'wrong_password', failedSignIns: attempt.failedSignIns });
       if (attempt.lockedUntil !== null && attempt.lockedUntil > now) {
         this.log.warn({ poolId: pool.id, userId: user.id, failedSignIns: attempt.failedSignIns }, 'user locked after failed sign-ins');
@@ -271,10 +348,8 @@ export class Accounts {
     }
     await this.store.users.resetSignInFailures(pool.id, user.id);
     await this.store.limits.resetAttempts(byName);
-    let current: User = { ...user, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null };
-    if (needsRehash) current = await this.store.users.updateUser(pool.id, user.id, { passwordHash: await hashPassword(password) });
-
-    const refusal = this.refusal(pool, user, now); // the record as it was before any rehash
+    const current: User = { ...user, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null };
+    const refusal = this.refusal(pool, user, now);
     await this.audit(pool, refusal ? 'sign_in.refused' : 'sign_in.success', user.id, ctx, refusal ? { reason: refusal.code } : {});
     if (refusal) throw refusal;
     return current;

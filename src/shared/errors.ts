@@ -19,6 +19,14 @@ export type ErrorCode =
   | 'TooManyFailedAttemptsException'
   | 'TooManyRequestsException'
   | 'UserNotConfirmedException'
+  | 'UnsupportedOperationException'
+  | 'UnsupportedTokenTypeException'
+  | 'RefreshTokenReuseException'
+  | 'InvalidUserPoolConfigurationException'
+  | 'InternalErrorException'
+  /** The JSON API's protocol errors: an unknown X-Amz-Target, a body that is not a JSON object. */
+  | 'UnknownOperationException'
+  | 'SerializationException'
   | 'UserNotFoundException'
   | 'UsernameExistsException'
   /** The directory cannot be reached (HTTP 503). */

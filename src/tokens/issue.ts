@@ -28,9 +28,12 @@ export interface IssuedTokens {
   expiresIn: number;
 }
 
-/** Tokens for a sign-in that just finished: a new refresh family. `codeHash` ties it to its authorization code (revoked if the code is replayed). */
+/**
+ * Tokens for a sign-in that just finished: a new refresh family. `codeHash` ties it to its authorization
+ * code (revoked if the code is replayed). An ID token comes with `openid`, or always with `idToken` (the JSON API).
+ */
 export async function issueForSignIn(
-  d: TokenDeps, o: { pool: Pool; client: AppClient; user: User; scopes: string[]; authTime: number; nonce?: string | null; codeHash?: string | null },
+  d: TokenDeps, o: { pool: Pool; client: AppClient; user: User; scopes: string[]; authTime: number; nonce?: string | null; codeHash?: string | null; idToken?: boolean },
 ): Promise<IssuedTokens & { refreshToken: string }> {
   const now = d.now();
   const lifetimes = tokenLifetimes(o.client.settings);
@@ -42,10 +45,15 @@ export async function issueForSignIn(
     codeHash: o.codeHash ?? null, lifetimeSec: lifetimes.refresh, now,
   });
   return {
-    ...(o.scopes.includes('openid') ? { idToken: await mintIdToken(d.keys, subject, now, accessToken) } : {}),
+    ...((o.idToken ?? o.scopes.includes('openid')) ? { idToken: await mintIdToken(d.keys, subject, now, accessToken) } : {}),
     accessToken, refreshToken, expiresIn: lifetimes.access,
   };
 }
+
+/** The JSON API's self-service scope: its sign-ins always get ID tokens (and so do their refreshes). */
+export const SELF_SERVICE_SCOPE = 'aws.cognito.signin.user.admin';
+/** A refresh gets an ID token with `openid` (OAuth), or when its sign-in was the API's (whose sign-ins always get one). */
+const givesIdToken = (scopes: string[], familyScopes: string[]) => scopes.includes('openid') || familyScopes.includes(SELF_SERVICE_SCOPE);
 
 /** Why a refresh gives no tokens: the token (invalid, reused, another client's), a scope it never had, or a user who may no longer sign in. */
 export class RefreshRefused extends Error {
@@ -84,7 +92,7 @@ export async function issueFromRefresh(
   // Signed side by side (no at_hash on refresh, as Cognito): the two signatures run on two threads.
   const [accessToken, idToken] = await Promise.all([
     mintAccessToken(d.keys, subject, now),
-    scopes.includes('openid') ? mintIdToken(d.keys, subject, now) : undefined,
+    givesIdToken(scopes, family.scopes) ? mintIdToken(d.keys, subject, now) : undefined,
   ]);
   return {
     tokens: { ...(idToken ? { idToken } : {}), accessToken, ...(used.token ? { refreshToken: used.token } : {}), expiresIn: tokenLifetimes(o.client.settings).access },

@@ -12,6 +12,8 @@ import { clientSchema, providerSchema } from '../../src/directory/schema.js';
 import { Sealer } from '../../src/directory/secrets.js';
 import type { Pool } from '../../src/directory/types.js';
 import { IdpMetadataSource } from '../../src/federation/saml-metadata.js';
+import { KeyRing } from '../../src/tokens/keys.js';
+import { RefreshTokens } from '../../src/tokens/refresh.js';
 import { SpKeys } from '../../src/tokens/sp-keys.js';
 import { AdapterCache } from '../../providers/index.js';
 import { sha256 } from '../../src/shared/hashing.js';
@@ -34,17 +36,18 @@ describe('the sign-in core (src/auth)', () => {
     idp = await startOidcFake({ clientId: 'broker', clientSecret: 'corp-secret' });
     await h.store.pools.putProvider({ poolId: pool.id, name: 'Corp', settings: providerSchema.parse({ ProviderName: 'Corp', ProviderType: 'OIDC', ProviderDetails: idp.details(), AttributeMapping: { email: 'email' } }) });
     await h.store.pools.putClient({
-      poolId: pool.id, clientId: 'app', secretHash: null,
+      poolId: pool.id, clientId: 'app', secretHash: null, sealedSecret: null,
       settings: clientSchema.parse({ ClientId: 'app', CallbackURLs: [CB], AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid', 'email'], SupportedIdentityProviders: ['COGNITO', 'Corp'] }),
     });
     await h.store.pools.putClient({
-      poolId: pool.id, clientId: 'corpOnly', secretHash: null,
+      poolId: pool.id, clientId: 'corpOnly', secretHash: null, sealedSecret: null,
       settings: clientSchema.parse({ ClientId: 'corpOnly', CallbackURLs: [CB], AllowedOAuthFlowsUserPoolClient: true, AllowedOAuthFlows: ['code'], AllowedOAuthScopes: ['openid'], SupportedIdentityProviders: ['Corp'] }),
     });
     const sealer = new Sealer(undefined);
     d = {
       store: h.store, sealer, adapters: new AdapterCache(), samlMetadata: new IdpMetadataSource({ store: h.store }), spKeys: new SpKeys(h.store, sealer),
       issuerOf: (id) => `https://broker.example/${id}`, now: h.now, accounts: h.accounts, log: h.log, publicUrl: 'https://broker.example',
+      keys: new KeyRing(h.store, sealer), refresh: new RefreshTokens(h.store),
     };
     request = await requestFor('app');
   });

@@ -1,0 +1,133 @@
+// InitiateAuth, RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken: sign-in through the
+// sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
+import { z } from 'zod';
+import { answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
+import { verifyClientSecret } from '../../directory/secrets.js';
+import type { AppClient } from '../../directory/types.js';
+import { issueFromRefresh, RefreshRefused, type IssuedTokens } from '../../tokens/issue.js';
+import { defineAction, type ApiCall } from '../action.js';
+import { checkAuthFlow } from '../clients.js';
+import { apiException } from '../errors.js';
+import { CLIENT_EXTRAS, ClientId, ClientSecret, Session, StringMap, Token } from '../fields.js';
+import { authResponse, forClient, type ClientCall } from './common.js';
+
+const param = (map: Record<string, string> | undefined, name: string): string => {
+  const v = map?.[name];
+  if (!v) throw apiException('InvalidParameterException', `Missing required parameter ${name}`);
+  return v;
+};
+
+/** A refresh token's new tokens; `reuse` is how a rotated token presented again answers (the family is revoked either way). */
+async function refreshed(call: ApiCall, c: Pick<ClientCall, 'pool' | 'client'>, token: string, reuse: 'RefreshTokenReuseException' | 'NotAuthorizedException'): Promise<IssuedTokens> {
+  checkAuthFlow(c.client, 'ALLOW_REFRESH_TOKEN_AUTH');
+  try {
+    return (await issueFromRefresh(call.s, { pool: c.pool, client: c.client, token })).tokens;
+  } catch (err) {
+    if (!(err instanceof RefreshRefused)) throw err;
+    if (err.reason === 'reused') {
+      call.s.log.warn({ poolId: c.pool.id, clientId: c.client.clientId }, 'rotated refresh token reused: family revoked');
+      await call.s.store.audit.record({ poolId: c.pool.id, time: call.s.now(), type: 'refresh.reuse_detected', userId: null, clientId: c.client.clientId, ip: call.ip, detail: {} });
+      throw apiException(reuse, reuse === 'RefreshTokenReuseException' ? 'Refresh token has been reused.' : 'Invalid Refresh Token');
+    }
+    if (err.reason === 'user') throw apiException('NotAuthorizedException', 'User is disabled.');
+    throw apiException('NotAuthorizedException', 'Invalid Refresh Token');
+  }
+}
+
+const asResult = (t: IssuedTokens) => ({
+  AccessToken: t.accessToken, ExpiresIn: t.expiresIn, TokenType: 'Bearer',
+  ...(t.refreshToken ? { RefreshToken: t.refreshToken } : {}), ...(t.idToken ? { IdToken: t.idToken } : {}),
+});
+
+/** A confidential client proves itself with its secret where Cognito takes ClientSecret. */
+function checkClientSecret(client: AppClient, secret: string | undefined): void {
+  if (client.secretHash !== null && (!secret || !verifyClientSecret(secret, client.secretHash)))
+    throw apiException('NotAuthorizedException', `Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
+}
+
+export const initiateAuth = defineAction({
+  name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
+  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet; DEVICE_KEY is ignored (no device tracking yet).',
+  errors: ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'],
+  input: z.object({
+    AuthFlow: z.string({ error: 'Member must not be null' }), ClientId, AuthParameters: StringMap.optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
+  }),
+  async handle(call, i) {
+    const p = i.AuthParameters;
+    switch (i.AuthFlow) {
+      case 'USER_PASSWORD_AUTH': {
+        const username = param(p, 'USERNAME');
+        const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
+        checkAuthFlow(c.client, 'ALLOW_USER_PASSWORD_AUTH');
+        return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD') }));
+      }
+      case 'USER_SRP_AUTH': {
+        const username = param(p, 'USERNAME');
+        const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
+        checkAuthFlow(c.client, 'ALLOW_USER_SRP_AUTH');
+        const srpA = param(p, 'SRP_A');
+        if (!/^[0-9a-fA-F]{1,1024}$/.test(srpA)) throw apiException('InvalidParameterException', 'SRP_A is not a hexadecimal number');
+        return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA }));
+      }
+      case 'REFRESH_TOKEN_AUTH':
+      case 'REFRESH_TOKEN': {
+        const token = param(p, 'REFRESH_TOKEN');
+        const c = await forClient(call, i.ClientId, p?.USERNAME ?? null, p?.SECRET_HASH);
+        if (c.client.secretHash !== null && !p?.USERNAME) throw apiException('NotAuthorizedException', `Unable to verify secret hash for client ${c.client.clientId}`);
+        const t = await refreshed(call, c, token, 'NotAuthorizedException');
+        // InitiateAuth gives back no refresh token: the one presented stays the client's.
+        return { ChallengeParameters: {}, AuthenticationResult: asResult({ ...t, refreshToken: undefined } as IssuedTokens) };
+      }
+      default:
+        throw apiException('InvalidParameterException', `Unsupported or not yet served AuthFlow: ${i.AuthFlow.slice(0, 64)}`);
+    }
+  },
+});
+
+export const respondToAuthChallenge = defineAction({
+  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP) or NEW_PASSWORD_REQUIRED.', state: 'partial',
+  notes: 'MFA, device (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) and custom challenges are not served yet.',
+  errors: ['NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'ResourceNotFoundException'],
+  input: z.object({ ClientId, ChallengeName: z.string({ error: 'Member must not be null' }), Session, ChallengeResponses: StringMap.optional(), ...CLIENT_EXTRAS }),
+  async handle(call, i) {
+    const r = i.ChallengeResponses;
+    const username = param(r, 'USERNAME');
+    const c = await forClient(call, i.ClientId, username, r?.SECRET_HASH);
+    const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username };
+    if (i.ChallengeName === 'PASSWORD_VERIFIER')
+      return authResponse(await answerPasswordVerifier(call.s, {
+        ...base, secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE'),
+      }));
+    if (i.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
+      const attributes: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r ?? {})) if (k.startsWith('userAttributes.')) attributes[k.slice('userAttributes.'.length)] = v;
+      return authResponse(await answerNewPassword(call.s, { ...base, newPassword: param(r, 'NEW_PASSWORD'), attributes }));
+    }
+    throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
+  },
+});
+
+export const getTokensFromRefreshToken = defineAction({
+  name: 'GetTokensFromRefreshToken', summary: "New tokens from a refresh token, rotating it when the client's RefreshTokenRotation is on.", state: 'partial',
+  notes: 'DeviceKey is ignored (no device tracking yet).',
+  errors: ['NotAuthorizedException', 'RefreshTokenReuseException', 'ResourceNotFoundException'],
+  input: z.object({ RefreshToken: Token, ClientId, ClientSecret: ClientSecret.optional(), DeviceKey: z.string().max(55).optional(), ...CLIENT_EXTRAS }),
+  async handle(call, i) {
+    const c = await forClient(call, i.ClientId, null, undefined);
+    checkClientSecret(c.client, i.ClientSecret);
+    return { AuthenticationResult: asResult(await refreshed(call, c, i.RefreshToken, 'RefreshTokenReuseException')) };
+  },
+});
+
+export const revokeToken = defineAction({
+  name: 'RevokeToken', summary: 'Revokes a refresh token and every token issued from its sign-in.', state: 'supported',
+  errors: ['UnsupportedOperationException', 'NotAuthorizedException', 'ResourceNotFoundException'],
+  input: z.object({ Token, ClientId, ClientSecret: ClientSecret.optional(), ...CLIENT_EXTRAS }),
+  async handle(call, i) {
+    const c = await forClient(call, i.ClientId, null, undefined);
+    checkClientSecret(c.client, i.ClientSecret);
+    if (!c.client.settings.EnableTokenRevocation) throw apiException('UnsupportedOperationException', 'Token revocation is not enabled for this client.');
+    await call.s.refresh.revoke(i.Token, c.client.clientId, call.s.now(), c.pool.id);
+    return {};
+  },
+});

@@ -1,0 +1,42 @@
+// What the public actions share: finding the client (and its pool) with its proof, the account
+// context, and Cognito's shapes for a result.
+import type { CodeDeliveryDetails } from '../../native/accounts.js';
+import { accountContext, type AuthResult } from '../../auth/index.js';
+import type { AppClient, Pool } from '../../directory/types.js';
+import type { ApiCall } from '../action.js';
+import { checkSecretHash, clientOf } from '../clients.js';
+
+export interface ClientCall {
+  pool: Pool;
+  client: AppClient;
+  ctx: ReturnType<typeof accountContext>;
+}
+
+/** The client a call names, its SECRET_HASH checked for `username` when the client has a secret. */
+export async function forClient(call: ApiCall, clientId: string, username: string | null, secretHash: string | undefined): Promise<ClientCall> {
+  const { client, pool } = await clientOf(call.s, clientId);
+  if (username !== null) checkSecretHash(call.s, client, username, secretHash);
+  return { pool, client, ctx: accountContext({ client } as Parameters<typeof accountContext>[0], call.ip) };
+}
+
+export const deliveryShape = (d: CodeDeliveryDetails | null) => (d ? { CodeDeliveryDetails: d } : {});
+
+/** An auth core result as InitiateAuth / RespondToAuthChallenge answer it; a refusal is thrown for the door's table. */
+export function authResponse(r: AuthResult): Record<string, unknown> {
+  switch (r.kind) {
+    case 'tokens':
+      return {
+        ChallengeParameters: {},
+        AuthenticationResult: {
+          AccessToken: r.tokens.accessToken, ExpiresIn: r.tokens.expiresIn, TokenType: 'Bearer',
+          ...(r.tokens.refreshToken ? { RefreshToken: r.tokens.refreshToken } : {}), ...(r.tokens.idToken ? { IdToken: r.tokens.idToken } : {}),
+        },
+      };
+    case 'challenge':
+      return { ChallengeName: r.name, Session: r.session, ChallengeParameters: r.parameters };
+    case 'failed':
+      throw r.error;
+    default:
+      throw new Error(`an API sign-in cannot answer with ${r.kind}`);
+  }
+}

@@ -1,0 +1,45 @@
+// SignUp, ConfirmSignUp, ResendConfirmationCode: the native account operations the hosted pages use.
+import { z } from 'zod';
+import { defineAction } from '../action.js';
+import { Attributes, CLIENT_EXTRAS, ClientId, ConfirmationCode, Password, SecretHash, Session, Username } from '../fields.js';
+import { deliveryShape, forClient } from './common.js';
+
+const attributeMap = (list: { Name: string; Value?: string | undefined }[] = []) => Object.fromEntries(list.map((a) => [a.Name, a.Value ?? '']));
+
+export const signUp = defineAction({
+  name: 'SignUp', summary: 'Registers a user; a code is sent to confirm the account.', state: 'partial',
+  notes: 'ValidationData is accepted and not used (no pre sign-up trigger yet); the response carries no Session (no sign-in after sign-up yet).',
+  errors: ['UsernameExistsException', 'InvalidPasswordException', 'InvalidParameterException', 'NotAuthorizedException', 'LimitExceededException', 'TooManyRequestsException'],
+  input: z.object({
+    ClientId, Username, Password, SecretHash: SecretHash.optional(), UserAttributes: Attributes.optional(), ValidationData: Attributes.optional(), ...CLIENT_EXTRAS,
+  }),
+  async handle(call, i) {
+    const { pool, client } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
+    const r = await call.s.accounts.signUp(pool, { clientId: client.clientId, ip: call.ip, username: i.Username, password: i.Password, attributes: attributeMap(i.UserAttributes) });
+    return { UserConfirmed: r.confirmed, UserSub: r.user.sub, ...deliveryShape(r.delivery) };
+  },
+});
+
+export const confirmSignUp = defineAction({
+  name: 'ConfirmSignUp', summary: 'Confirms a new account with the code it was sent.', state: 'partial',
+  notes: 'The response carries no Session (no sign-in after confirmation yet).',
+  errors: ['CodeMismatchException', 'ExpiredCodeException', 'AliasExistsException', 'TooManyFailedAttemptsException', 'UserNotFoundException', 'NotAuthorizedException', 'InvalidParameterException'],
+  input: z.object({
+    ClientId, Username, ConfirmationCode, SecretHash: SecretHash.optional(), ForceAliasCreation: z.boolean().optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
+  }),
+  async handle(call, i) {
+    const { pool, ctx } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
+    await call.s.accounts.confirmSignUp(pool, i.Username, i.ConfirmationCode, { forceAliasCreation: i.ForceAliasCreation ?? false }, ctx);
+    return {};
+  },
+});
+
+export const resendConfirmationCode = defineAction({
+  name: 'ResendConfirmationCode', summary: 'Sends a new confirmation code to an unconfirmed account.', state: 'supported',
+  errors: ['UserNotFoundException', 'LimitExceededException', 'InvalidParameterException'],
+  input: z.object({ ClientId, Username, SecretHash: SecretHash.optional(), ...CLIENT_EXTRAS }),
+  async handle(call, i) {
+    const { pool, ctx } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
+    return deliveryShape(await call.s.accounts.resendConfirmationCode(pool, i.Username, ctx));
+  },
+});

@@ -1,0 +1,18 @@
+// The Cognito JSON API door: the actions served, each one declaration (action.ts), on one wire.
+import type { Middleware } from 'koa';
+import type { Services } from '../services.js';
+import type { ApiAction } from './action.js';
+import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
+import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
+import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
+import { apiWire, originsFromClients } from './wire.js';
+
+export const ACTIONS: readonly ApiAction[] = [
+  signUp, confirmSignUp, resendConfirmationCode,
+  initiateAuth, respondToAuthChallenge, getTokensFromRefreshToken, revokeToken,
+  getUser, changePassword, globalSignOut, deleteUser, forgotPassword, confirmForgotPassword,
+] as ApiAction[];
+
+export function apiRouter(s: Services): Middleware {
+  return apiWire(s, new Map(ACTIONS.map((a) => [a.name, a])), originsFromClients(s));
+}

@@ -1,0 +1,244 @@
+// The Cognito JSON API through the real clients, unchanged but for their endpoint:
+// amazon-cognito-identity-js (SRP sign-in, refresh, password change and reset, sign-out) and the AWS
+// SDK (every refusal in the error shape it parses; USER_PASSWORD_AUTH; refresh rotation). The
+// broker runs whole, on SQLite, over HTTP.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmSignUpCommand, GetTokensFromRefreshTokenCommand, GetUserCommand, GlobalSignOutCommand,
+  InitiateAuthCommand, RespondToAuthChallengeCommand, RevokeTokenCommand, SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AuthenticationDetails, CognitoRefreshToken, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession,
+} from 'amazon-cognito-identity-js';
+import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { claimsOf } from '../support/jwt.js';
+
+const POOL = 'local_Api1';
+const PASSWORD = 'correct horse battery staple';
+const CONFIG = `
+pools:
+  - Id: ${POOL}
+    PoolName: Api
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    Policies:
+      PasswordPolicy: { MinimumLength: 8 }
+    Clients:
+      - ClientId: web                      # an API-only client: no callback URLs, no OAuth flows
+        ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+      - ClientId: server
+        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+        RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 0 }
+      - ClientId: spa
+        CallbackURLs: [http://localhost:5555/callback]
+`;
+
+describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS SDK', () => {
+  let broker: TestBroker;
+  let sdk: CognitoIdentityProviderClient;
+  let pool: CognitoUserPool;
+
+  before(async () => {
+    broker = await startTestBroker(CONFIG);
+    sdk = new CognitoIdentityProviderClient({ endpoint: broker.url, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    pool = new CognitoUserPool({ UserPoolId: POOL, ClientId: 'web', endpoint: `${broker.url}/` });
+  });
+  after(async () => {
+    sdk.destroy();
+    await broker.close();
+  });
+
+  /** A refusal as the SDK reports it: its exception name and message. */
+  async function refused(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+    try {
+      await p;
+    } catch (err) {
+      const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+      return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+    }
+    assert.fail('expected a refusal');
+  }
+
+  const signUp = (email: string) =>
+    new Promise<string>((resolve, reject) =>
+      pool.signUp(email, PASSWORD, [new CognitoUserAttribute({ Name: 'email', Value: email })], [], (err, r) => (err ? reject(err) : resolve(r!.userSub))));
+  const userOf = (email: string) => new CognitoUser({ Username: email, Pool: pool });
+  const confirm = (email: string, code: string) =>
+    new Promise<void>((resolve, reject) => userOf(email).confirmRegistration(code, true, (err) => (err ? reject(err) : resolve())));
+  function srpSignIn(user: CognitoUser, password: string): Promise<CognitoUserSession> {
+    return new Promise((resolve, reject) =>
+      user.authenticateUser(new AuthenticationDetails({ Username: user.getUsername(), Password: password }), {
+        onSuccess: resolve, onFailure: reject, newPasswordRequired: () => reject(new Error('new password required')),
+      }));
+  }
+  async function newUser(email: string): Promise<string> {
+    const sub = await signUp(email);
+    await confirm(email, await broker.lastCode(email));
+    return sub;
+  }
+
+  describe('amazon-cognito-identity-js', () => {
+    it('signs up, confirms and signs in with SRP (the email typed, the real username used for SRP)', async () => {
+      const sub = await signUp('ann@example.com');
+      await assert.rejects(srpSignIn(userOf('ann@example.com'), PASSWORD), { code: 'UserNotConfirmedException' });
+      await confirm('ann@example.com', await broker.lastCode('ann@example.com'));
+      const session = await srpSignIn(userOf('ann@example.com'), PASSWORD);
+      const id = claimsOf(session.getIdToken().getJwtToken());
+      assert.equal(id.sub, sub);
+      assert.equal(id['cognito:username'], sub, 'an email-as-username pool names the user by its sub');
+      assert.equal(id.email, 'ann@example.com');
+      assert.equal(claimsOf(session.getAccessToken().getJwtToken()).scope, 'aws.cognito.signin.user.admin');
+      const audit = await broker.store.audit.list(POOL, { type: 'sign_in.completed' });
+      assert.deepEqual(audit[0]!.detail, { via: 'COGNITO', entrance: 'api-srp' });
+    });
+
+    it('refuses a wrong password, an unknown user alike, and counts SRP guesses against the lockout', async () => {
+      await newUser('bo@example.com');
+      const wrong = await srpSignIn(userOf('bo@example.com'), 'not the password').catch((e) => e);
+      const unknown = await srpSignIn(userOf('nobody@example.com'), 'not the password').catch((e) => e);
+      assert.equal(wrong.code, 'NotAuthorizedException');
+      assert.equal(wrong.message, 'Incorrect username or password.');
+      assert.deepEqual([unknown.code, unknown.message], [wrong.code, wrong.message], 'an unknown user answers as a wrong password does');
+      for (let k = 0; k < 4; k++) await srpSignIn(userOf('bo@example.com'), 'not the password').catch(() => undefined);
+      const locked = await srpSignIn(userOf('bo@example.com'), PASSWORD).catch((e) => e);
+      assert.equal(locked.message, 'Password attempts exceeded', 'five wrong proofs lock the account, as five wrong passwords do');
+    });
+
+    it('refreshes, reads the attributes, changes the password and signs out globally', async () => {
+      await newUser('cy@example.com');
+      const user = userOf('cy@example.com');
+      const session = await srpSignIn(user, PASSWORD);
+      const refreshed = await new Promise<CognitoUserSession>((resolve, reject) =>
+        user.refreshSession(new CognitoRefreshToken({ RefreshToken: session.getRefreshToken().getToken() }), (err, s) => (err ? reject(err) : resolve(s))));
+      assert.equal(claimsOf(refreshed.getIdToken().getJwtToken()).origin_jti, claimsOf(session.getIdToken().getJwtToken()).origin_jti);
+      const attributes = await new Promise<CognitoUserAttribute[]>((resolve, reject) => user.getUserAttributes((err, a) => (err ? reject(err) : resolve(a!))));
+      assert.equal(attributes.find((a) => a.getName() === 'email')?.getValue(), 'cy@example.com');
+      await new Promise<void>((resolve, reject) => user.changePassword(PASSWORD, 'a brand new passphrase', (err) => (err ? reject(err) : resolve())));
+      await srpSignIn(userOf('cy@example.com'), 'a brand new passphrase');
+      await assert.rejects(srpSignIn(userOf('cy@example.com'), PASSWORD), { code: 'NotAuthorizedException' });
+      const again = userOf('cy@example.com');
+      const live = await srpSignIn(again, 'a brand new passphrase');
+      await new Promise<void>((resolve, reject) => again.globalSignOut({ onSuccess: () => resolve(), onFailure: reject }));
+      const after = await refused(sdk.send(new GetUserCommand({ AccessToken: live.getAccessToken().getJwtToken() })));
+      assert.equal(after.name, 'NotAuthorizedException', 'a globally signed-out access token no longer works at the API');
+    });
+
+    it('resets a forgotten password with the code it sends', async () => {
+      await newUser('dee@example.com');
+      const user = userOf('dee@example.com');
+      await new Promise<void>((resolve, reject) => user.forgotPassword({ onSuccess: () => resolve(), onFailure: reject, inputVerificationCode: () => resolve() }));
+      const code = await broker.lastCode('dee@example.com', 1);
+      await new Promise<void>((resolve, reject) => user.confirmPassword(code, 'reset passphrase here', { onSuccess: () => resolve(), onFailure: reject }));
+      await srpSignIn(userOf('dee@example.com'), 'reset passphrase here');
+    });
+  });
+
+  describe('the AWS SDK', () => {
+    it('signs in with USER_PASSWORD_AUTH where the client allows it, and only there', async () => {
+      await newUser('eve@example.com');
+      const r = await sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'server', AuthParameters: { USERNAME: 'eve@example.com', PASSWORD } }));
+      assert.equal(r.AuthenticationResult?.TokenType, 'Bearer');
+      assert.ok(r.AuthenticationResult?.IdToken && r.AuthenticationResult.RefreshToken);
+      const user = await sdk.send(new GetUserCommand({ AccessToken: r.AuthenticationResult!.AccessToken }));
+      assert.equal(user.UserAttributes?.find((a) => a.Name === 'email')?.Value, 'eve@example.com');
+      const off = await refused(sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'web', AuthParameters: { USERNAME: 'eve@example.com', PASSWORD } })));
+      assert.deepEqual([off.name, off.status], ['InvalidParameterException', 400]);
+    });
+
+    it('answers every refusal with the exception the SDK knows, HTTP 400', async () => {
+      await newUser('fay@example.com');
+      const cases: [() => Promise<unknown>, string, RegExp | string][] = [
+        [() => sdk.send(new SignUpCommand({ ClientId: 'web', Username: 'fay@example.com', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'fay@example.com' }] })), 'UsernameExistsException', /already exists/],
+        [() => sdk.send(new SignUpCommand({ ClientId: 'web', Username: 'gus@example.com', Password: 'short', UserAttributes: [{ Name: 'email', Value: 'gus@example.com' }] })), 'InvalidPasswordException', /Password not long enough/],
+        [() => sdk.send(new SignUpCommand({ ClientId: 'nope', Username: 'gus@example.com', Password: PASSWORD })), 'ResourceNotFoundException', /nope/],
+        [() => sdk.send(new SignUpCommand({ ClientId: 'web', Username: 'x'.repeat(129), Password: PASSWORD })), 'InvalidParameterException', /Value at 'username' failed to satisfy constraint: Member must have length less than or equal to 128/],
+        [() => sdk.send(new ConfirmSignUpCommand({ ClientId: 'web', Username: 'fay@example.com', ConfirmationCode: '000000' })), 'CodeMismatchException', 'Invalid verification code provided, please try again.'],
+        [() => sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'server', AuthParameters: { USERNAME: 'fay@example.com', PASSWORD: 'wrong wrong' } })), 'NotAuthorizedException', 'Incorrect username or password.'],
+        [() => sdk.send(new InitiateAuthCommand({ AuthFlow: 'CUSTOM_AUTH', ClientId: 'web', AuthParameters: { USERNAME: 'fay@example.com' } })), 'InvalidParameterException', /CUSTOM_AUTH/],
+        [() => sdk.send(new RespondToAuthChallengeCommand({ ClientId: 'web', ChallengeName: 'PASSWORD_VERIFIER', Session: 'x'.repeat(40), ChallengeResponses: { USERNAME: 'fay@example.com', PASSWORD_CLAIM_SIGNATURE: 'a', PASSWORD_CLAIM_SECRET_BLOCK: 'b', TIMESTAMP: 'c' } })), 'NotAuthorizedException', 'Invalid session for the user, session is expired.'],
+        [() => sdk.send(new GetUserCommand({ AccessToken: 'not.a.token' })), 'NotAuthorizedException', /Invalid Access Token/],
+        [() => sdk.send(new ChangePasswordCommand({ AccessToken: 'not.a.token', PreviousPassword: PASSWORD, ProposedPassword: 'something else' })), 'NotAuthorizedException', /Invalid Access Token/],
+        [() => sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: 'not-a-refresh-token' })), 'NotAuthorizedException', 'Invalid Refresh Token'],
+      ];
+      for (const [p, name, message] of cases) {
+        const r = await refused(p());
+        assert.equal(r.name, name, `${name}: ${r.message}`);
+        assert.equal(r.status, 400);
+        if (typeof message === 'string') assert.equal(r.message, message);
+        else assert.match(r.message, message);
+      }
+    });
+
+    it('rotates refresh tokens under RefreshTokenRotation: a reused one revokes its sign-in (RefreshTokenReuseException)', async () => {
+      await newUser('gil@example.com');
+      const first = await sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'server', AuthParameters: { USERNAME: 'gil@example.com', PASSWORD } }));
+      const token = first.AuthenticationResult!.RefreshToken!;
+      const next = await sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: token }));
+      assert.ok(next.AuthenticationResult?.RefreshToken && next.AuthenticationResult.RefreshToken !== token);
+      assert.ok(claimsOf(next.AuthenticationResult.AccessToken!).iat, 'Amplify requires iat in the new access token');
+      const reused = await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: token })));
+      assert.equal(reused.name, 'RefreshTokenReuseException');
+      const successor = await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: next.AuthenticationResult.RefreshToken })));
+      assert.equal(successor.name, 'NotAuthorizedException', 'the whole family is revoked');
+    });
+
+    it('lets one of 10 parallel sign-ups of one name win, the rest UsernameExistsException', async () => {
+      const attempts = await Promise.allSettled(Array.from({ length: 10 }, () =>
+        sdk.send(new SignUpCommand({ ClientId: 'web', Username: 'race@example.com', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'race@example.com' }] }))));
+      assert.equal(attempts.filter((a) => a.status === 'fulfilled').length, 1);
+      for (const a of attempts) if (a.status === 'rejected') assert.equal((a.reason as Error).name, 'UsernameExistsException');
+    });
+
+    it('revokes a refresh token, and refuses it afterwards', async () => {
+      await newUser('hal@example.com');
+      const r = await sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'server', AuthParameters: { USERNAME: 'hal@example.com', PASSWORD } }));
+      await sdk.send(new RevokeTokenCommand({ ClientId: 'server', Token: r.AuthenticationResult!.RefreshToken! }));
+      const after = await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: r.AuthenticationResult!.RefreshToken! })));
+      assert.equal(after.name, 'NotAuthorizedException');
+      const signedOut = await refused(sdk.send(new GlobalSignOutCommand({ AccessToken: r.AuthenticationResult!.AccessToken! })));
+      assert.equal(signedOut.name, 'NotAuthorizedException', 'its access tokens are revoked with it');
+    });
+  });
+
+  describe('the wire', () => {
+    const post = (target: string, body: string, type = 'application/x-amz-json-1.1') =>
+      fetch(`${broker.url}/`, { method: 'POST', headers: { 'content-type': type, 'x-amz-target': target }, body });
+
+    it('answers an unknown action, bad JSON and a non-object in Cognito’s shape, with the request id', async () => {
+      for (const [target, body, type] of [
+        ['AWSCognitoIdentityProviderService.NoSuchThing', '{}', 'UnknownOperationException'],
+        ['AWSCognitoIdentityProviderService.SignUp', '{not json', 'SerializationException'],
+        ['AWSCognitoIdentityProviderService.SignUp', '[1,2]', 'SerializationException'],
+      ] as const) {
+        const res = await post(target, body);
+        assert.equal(res.status, 400);
+        assert.equal(res.headers.get('x-amzn-errortype'), type);
+        assert.ok(res.headers.get('x-amzn-requestid'));
+        assert.equal(((await res.json()) as { __type: string }).__type, type);
+      }
+    });
+
+    it('names every member that breaks the model, and changes nothing', async () => {
+      const res = await post('AWSCognitoIdentityProviderService.SignUp', JSON.stringify({ ClientId: 'web', Username: 42, Password: '' }));
+      const body = (await res.json()) as { __type: string; message: string };
+      assert.equal(body.__type, 'InvalidParameterException');
+      assert.match(body.message, /^2 validation errors detected: /);
+      assert.match(body.message, /Value at 'username' failed to satisfy constraint: Member must be a string/);
+      assert.match(body.message, /Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 1/);
+    });
+
+    it('answers CORS preflights for the app origins only', async () => {
+      const pre = (origin: string) => fetch(`${broker.url}/`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent' } });
+      const app = await pre('http://localhost:5555');
+      assert.equal(app.status, 204);
+      assert.equal(app.headers.get('access-control-allow-origin'), 'http://localhost:5555');
+      assert.match(app.headers.get('access-control-allow-headers') ?? '', /x-amz-target/);
+      const other = await pre('https://evil.example');
+      assert.equal(other.status, 204);
+      assert.equal(other.headers.get('access-control-allow-origin'), null);
+      const answer = await fetch(`${broker.url}/`, { method: 'POST', headers: { origin: 'http://localhost:5555', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser' }, body: '{"AccessToken":"x.y.z"}' });
+      assert.match(answer.headers.get('access-control-expose-headers') ?? '', /x-amzn-ErrorType/);
+    });
+  });
+});
