@@ -2,6 +2,7 @@
 import type { Middleware } from 'koa';
 import type { Services } from '../services.js';
 import type { ApiAction } from './action.js';
+import { deleteUserAttributes, getUserAttributeVerificationCode, updateUserAttributes, verifyUserAttribute } from './actions/attributes.js';
 import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
@@ -11,6 +12,7 @@ export const ACTIONS: readonly ApiAction[] = [
   signUp, confirmSignUp, resendConfirmationCode,
   initiateAuth, respondToAuthChallenge, getTokensFromRefreshToken, revokeToken,
   getUser, changePassword, globalSignOut, deleteUser, forgotPassword, confirmForgotPassword,
+  updateUserAttributes, deleteUserAttributes, getUserAttributeVerificationCode, verifyUserAttribute,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {

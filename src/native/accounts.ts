@@ -227,6 +227,71 @@ export class Accounts {
     await this.audit(pool, 'password.reset', user.id, {});
   }
 
+  /**
+   * UpdateUserAttributes: the user's own attributes, checked as at sign-up and against the client's
+   * WriteAttributes. A changed email or phone number is unverified until its code is confirmed
+   * (VerifyUserAttribute); one the pool auto-verifies is sent that code. A verified alias stops
+   * signing in until the new value is verified; an email or phone username moves with it at once.
+   */
+  async updateAttributes(pool: Pool, user: User, attributes: Record<string, string>, writable: string[] | undefined, ctx: SignInContext = {}): Promise<CodeDeliveryDetails[]> {
+    for (const name of Object.keys(attributes)) checkWritable(name, writable);
+    const checked = checkSignUpAttributes(pool.settings, attributes);
+    const changed = (['email', 'phone_number'] as const).filter((k) => checked[k] !== undefined && checked[k] !== user.attributes[k]);
+    const set: Attributes = { ...checked };
+    for (const k of changed) set[`${k}_verified`] = 'false';
+    const usernameKinds = pool.settings.UsernameAttributes ?? [];
+    for (const k of changed) {
+      if (usernameKinds.includes(k)) await this.claimAliases(pool, user, [{ kind: k, value: checked[k]! }], false);
+      else if ((pool.settings.AliasAttributes ?? []).includes(k)) await this.store.users.releaseAlias(pool.id, k, user.id);
+    }
+    if (checked.preferred_username !== undefined && (pool.settings.AliasAttributes ?? []).includes('preferred_username')) {
+      set.preferred_username = prepareUsername(checked.preferred_username, { caseSensitive: pool.settings.UsernameConfiguration.CaseSensitive });
+      await this.claimAliases(pool, user, [{ kind: 'preferred_username', value: set.preferred_username }], false);
+    }
+    const updated = await this.store.users.updateUser(pool.id, user.id, { setAttributes: set });
+    const sent: CodeDeliveryDetails[] = [];
+    for (const k of changed)
+      if (pool.settings.AutoVerifiedAttributes.includes(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, { attribute: k, value: checked[k]! }));
+    await this.audit(pool, 'user.attributes_updated', user.id, ctx, { names: Object.keys(checked) });
+    return sent;
+  }
+
+  /** DeleteUserAttributes: not a required one, not one the client may not write; a deleted address stops signing in. */
+  async deleteAttributes(pool: Pool, user: User, names: string[], writable: string[] | undefined, ctx: SignInContext = {}): Promise<void> {
+    for (const name of names) {
+      checkWritable(name, writable);
+      if (pool.settings.Schema.some((a) => a.Required && a.Name === name)) throw new InvalidParameter(`Cannot delete the required attribute ${name}.`);
+      if ((pool.settings.UsernameAttributes ?? []).some((k) => k === name)) throw new InvalidParameter(`Cannot delete ${name}: the user signs in with it.`);
+    }
+    for (const kind of aliasKindsOf(names)) await this.store.users.releaseAlias(pool.id, kind, user.id);
+    const flags = names.filter((n) => n === 'email' || n === 'phone_number').map((n) => `${n}_verified`);
+    await this.store.users.updateUser(pool.id, user.id, { deleteAttributes: [...names, ...flags] });
+    await this.audit(pool, 'user.attributes_deleted', user.id, ctx, { names });
+  }
+
+  /** GetUserAttributeVerificationCode: a code to the user's email or phone number (limited like every code request). */
+  async sendAttributeCode(pool: Pool, user: User, attribute: string, ctx: SignInContext = {}): Promise<CodeDeliveryDetails> {
+    if (attribute !== 'email' && attribute !== 'phone_number') throw new InvalidParameter(`Attribute ${attribute} cannot be verified.`);
+    const value = user.attributes[attribute];
+    if (!value) throw new InvalidParameter(`The user has no ${attribute} to verify.`);
+    await this.limitCodeRequests(pool, user.username, ctx);
+    return this.sendCode(pool, user, `verify_${attribute}`, { attribute, value });
+  }
+
+  /** VerifyUserAttribute: the code sent to the address; then it is verified and, where the pool signs in with it, an alias. */
+  async verifyAttribute(pool: Pool, user: User, attribute: string, code: string, ctx: SignInContext = {}): Promise<void> {
+    checkCodeShape(code);
+    if (attribute !== 'email' && attribute !== 'phone_number') throw new InvalidParameter(`Attribute ${attribute} cannot be verified.`);
+    const tries = this.codeTries(pool, `verify_${attribute}`, user.username);
+    await tries.begin();
+    await this.consumeCode(pool, user, `verify_${attribute}`, code);
+    await tries.reset();
+    if ((pool.settings.AliasAttributes ?? []).includes(attribute) && user.attributes[attribute])
+      await this.claimAliases(pool, user, [{ kind: attribute, value: user.attributes[attribute]! }], false);
+    await this.store.users.updateUser(pool.id, user.id, { setAttributes: { [`${attribute}_verified`]: 'true' } });
+    await this.audit(pool, 'user.attribute_verified', user.id, ctx, { attribute });
+  }
+
   /** ChangePassword: the current password is required, and every refresh token and hosted session ends. */
   async changePassword(pool: Pool, userId: string, previous: string, proposed: string): Promise<void> {
     const user = await this.store.users.getUser(pool.id, userId);
@@ -484,6 +549,16 @@ export class Accounts {
     return this.store.audit.record({ poolId: pool.id, time: this.now(), type, userId, clientId: ctx.clientId ?? null, ip: ctx.ip ?? null, detail });
   }
 }
+
+/** Attributes no user writes for themselves: ids, and the verified flags (set by codes, or by an administrator). */
+const NEVER_WRITABLE = new Set(['sub', 'identities', 'email_verified', 'phone_number_verified', 'cognito:user_status', 'username']);
+
+function checkWritable(name: string, writable: string[] | undefined): void {
+  if (NEVER_WRITABLE.has(name) || (writable && !writable.includes(name)))
+    throw new NotAuthorizedException(`A client attempted to write unauthorized attribute ${name}`);
+}
+
+const aliasKindsOf = (names: string[]): AliasKind[] => names.filter((n): n is AliasKind => n === 'email' || n === 'phone_number' || n === 'preferred_username');
 
 function checkCodeShape(code: string): void {
   if (typeof code !== 'string' || code.length === 0 || code.length > 2048 || /\s/.test(code))

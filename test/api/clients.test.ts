@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmSignUpCommand, GetTokensFromRefreshTokenCommand, GetUserCommand, GlobalSignOutCommand,
-  InitiateAuthCommand, RespondToAuthChallengeCommand, RevokeTokenCommand, SignUpCommand,
+  ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmSignUpCommand, DeleteUserAttributesCommand, GetTokensFromRefreshTokenCommand, GetUserCommand,
+  GlobalSignOutCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, RevokeTokenCommand, SignUpCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   AuthenticationDetails, CognitoRefreshToken, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession,
@@ -198,6 +198,60 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(after.name, 'NotAuthorizedException');
       const signedOut = await refused(sdk.send(new GlobalSignOutCommand({ AccessToken: r.AuthenticationResult!.AccessToken! })));
       assert.equal(signedOut.name, 'NotAuthorizedException', 'its access tokens are revoked with it');
+    });
+  });
+
+  describe('attributes and challenges', () => {
+    const passwordSignIn = (email: string, password = PASSWORD) =>
+      sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'server', AuthParameters: { USERNAME: email, PASSWORD: password } }));
+
+    it('changes the email: unverified and sent a code; the code verifies it; the user signs in with it', async () => {
+      await newUser('ida@example.com');
+      const token = (await passwordSignIn('ida@example.com')).AuthenticationResult!.AccessToken!;
+      const r = await sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'ida.new@example.com' }, { Name: 'name', Value: 'Ida' }] }));
+      assert.equal(r.CodeDeliveryDetailsList?.[0]?.AttributeName, 'email');
+      const attrs = (await sdk.send(new GetUserCommand({ AccessToken: token }))).UserAttributes!;
+      const value = (n: string) => attrs.find((a) => a.Name === n)?.Value;
+      assert.deepEqual([value('email'), value('email_verified'), value('name')], ['ida.new@example.com', 'false', 'Ida']);
+      await sdk.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: await broker.lastCode('ida.new@example.com') }));
+      const after = (await sdk.send(new GetUserCommand({ AccessToken: token }))).UserAttributes!;
+      assert.equal(after.find((a) => a.Name === 'email_verified')?.Value, 'true');
+      assert.ok((await passwordSignIn('ida.new@example.com')).AuthenticationResult, 'the new email signs in');
+      assert.equal((await refused(passwordSignIn('ida@example.com'))).name, 'NotAuthorizedException', 'the old one no longer does');
+    });
+
+    it('refuses writing what a user may not, and deleting what the pool needs', async () => {
+      await newUser('jo@example.com');
+      const token = (await passwordSignIn('jo@example.com')).AuthenticationResult!.AccessToken!;
+      for (const name of ['sub', 'email_verified']) {
+        const r = await refused(sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: name, Value: 'x' }] })));
+        assert.deepEqual([r.name, r.message], ['NotAuthorizedException', `A client attempted to write unauthorized attribute ${name}`]);
+      }
+      const unknown = await refused(sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'custom:nope', Value: 'x' }] })));
+      assert.equal(unknown.name, 'InvalidParameterException');
+      const username = await refused(sdk.send(new DeleteUserAttributesCommand({ AccessToken: token, UserAttributeNames: ['email'] })));
+      assert.equal(username.name, 'InvalidParameterException');
+      const wrong = await refused(sdk.send(new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: 'email', Code: '000000' })));
+      assert.ok(['CodeMismatchException', 'ExpiredCodeException'].includes(wrong.name), wrong.name);
+    });
+
+    it('stops a temporary password at NEW_PASSWORD_REQUIRED; of two parallel answers to one Session, one wins', async () => {
+      await newUser('kim@example.com');
+      const user = await broker.store.users.findUserByAlias(POOL, 'email', 'kim@example.com');
+      await broker.store.users.updateUser(POOL, user!.id, { status: 'FORCE_CHANGE_PASSWORD' });
+      const c = await passwordSignIn('kim@example.com');
+      assert.equal(c.ChallengeName, 'NEW_PASSWORD_REQUIRED');
+      assert.equal(c.ChallengeParameters?.USER_ID_FOR_SRP, user!.username);
+      assert.deepEqual(JSON.parse(c.ChallengeParameters!.requiredAttributes!), []);
+      const answer = () => sdk.send(new RespondToAuthChallengeCommand({
+        ClientId: 'server', ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: c.Session, ChallengeResponses: { USERNAME: 'kim@example.com', NEW_PASSWORD: 'my very own passphrase' },
+      }));
+      const both = await Promise.allSettled([answer(), answer()]);
+      assert.equal(both.filter((b) => b.status === 'fulfilled').length, 1, 'a Session answers once');
+      const loser = both.find((b) => b.status === 'rejected') as PromiseRejectedResult;
+      assert.equal((loser.reason as Error).name, 'NotAuthorizedException');
+      assert.ok((await passwordSignIn('kim@example.com', 'my very own passphrase')).AuthenticationResult);
+      assert.equal((await broker.store.users.getUser(POOL, user!.id))?.status, 'CONFIRMED');
     });
   });
 
