@@ -42,6 +42,13 @@ export class IdentifierExists extends DirectoryError {
   }
 }
 
+/** A DeviceKey is unique within a pool. */
+export class DeviceExists extends DirectoryError {
+  constructor(message = 'A device with the key already exists.') {
+    super('InvalidParameterException', message);
+  }
+}
+
 export class NotFound extends DirectoryError {
   constructor(code: 'UserNotFoundException' | 'ResourceNotFoundException', message: string) {
     super(code, message);

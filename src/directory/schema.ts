@@ -202,6 +202,10 @@ const poolShape = {
     .default({ PasswordPolicy: passwordPolicySchema.parse({}) }),
   Schema: z.array(schemaAttribute).max(50 + STANDARD_ATTRIBUTES.length).default([]),
   AdminCreateUserConfig: z.strictObject({ AllowAdminCreateUserOnly: z.boolean().default(false) }).default({ AllowAdminCreateUserOnly: false }),
+  /** Device tracking (Cognito's DeviceConfiguration): absent, the pool tracks no devices. */
+  DeviceConfiguration: z
+    .strictObject({ ChallengeRequiredOnNewDevice: z.boolean().default(false), DeviceOnlyRememberedOnUserPrompt: z.boolean().default(false) })
+    .optional(),
   AccountRecoverySetting: z
     .strictObject({
       RecoveryMechanisms: z.array(z.strictObject({ Priority: z.number().int().min(1).max(2), Name: z.enum(['verified_email', 'verified_phone_number', 'admin_only']) })).min(1).max(2),

@@ -1,7 +1,7 @@
 // The Store port: the only way into the user directory. Narrow, purpose-named operations grouped by
 // what they keep; each is atomic on its own and uniqueness is enforced by the database's own keys.
 import type {
-  AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, FlowKind, Group,
+  AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, Device, DeviceStatus, FlowKind, Group,
   HostedSession, IdentityProvider, KeyPurpose, LinkedIdentity, Millis, NewUser, OneTimeCode, OutboxMessage, Page,
   PendingFlow, Pool, RefreshFamily, RefreshToken, RotateResult, SignInAttempt, SignInFailure, SigningKey, User, UserFilter, UserStatus,
   Attributes,
@@ -56,7 +56,7 @@ export interface UserStore {
   findUserByAlias(poolId: string, kind: AliasKind, value: string): Promise<User | null>;
   /** Applies the patch atomically (concurrent patches of different attributes both land). NotFound if gone. */
   updateUser(poolId: string, userId: string, patch: UserPatch): Promise<User>;
-  /** Removes the user with its aliases, identities, memberships, codes, sessions and refresh tokens. */
+  /** Removes the user with its aliases, identities, memberships, devices, codes, sessions and refresh tokens. */
   deleteUser(poolId: string, userId: string): Promise<boolean>;
   /** Cognito's ListUsers: optional one-attribute filter, stable pages in creation order, opaque token. */
   listUsers(poolId: string, options?: { filter?: UserFilter; limit?: number; nextToken?: string }): Promise<Page<User>>;
@@ -122,6 +122,35 @@ export interface IdentityStore {
   /** Keeps the provider's latest claims (a JSON string) for mapping previews. */
   updateIdentityClaims(poolId: string, providerName: string, subject: string, claims: string): Promise<void>;
   unlinkIdentity(poolId: string, providerName: string, subject: string): Promise<boolean>;
+}
+
+/** What updateDevice changes: the fields named; the others are kept. */
+export interface DevicePatch {
+  verifier?: string | null;
+  status?: DeviceStatus | null;
+  confirmed?: boolean;
+  /** Replaces the device's attributes as a whole (names as for users: rules.checkAttributeNames). */
+  attributes?: Record<string, string>;
+  lastAuthenticatedAt?: Millis;
+  lastIp?: string | null;
+}
+
+/**
+ * The devices of users (Cognito device tracking). A DeviceKey is unique in its pool; every operation
+ * but createDevice names the user too, and never reaches another user's device. users.deleteUser
+ * removes the user's devices.
+ */
+export interface DeviceStore {
+  /** DeviceExists when the key is taken in the pool; NotFound when the user does not exist. */
+  createDevice(device: Omit<Device, 'createdAt' | 'updatedAt'>): Promise<Device>;
+  /** The user's own device with that key, or null. */
+  getDevice(poolId: string, userId: string, deviceKey: string): Promise<Device | null>;
+  /** The user's devices in creation order, stable pages (limit default and max 60) with an opaque token. */
+  listDevices(poolId: string, userId: string, options?: { limit?: number; nextToken?: string }): Promise<Page<Device>>;
+  /** Applies the patch to the user's device and returns it; null when the user has no such device. */
+  updateDevice(poolId: string, userId: string, deviceKey: string, patch: DevicePatch): Promise<Device | null>;
+  /** True when the user's device was there and is now gone. */
+  deleteDevice(poolId: string, userId: string, deviceKey: string): Promise<boolean>;
 }
 
 export interface GroupStore {
@@ -232,6 +261,7 @@ export interface Store {
   readonly users: UserStore;
   readonly identities: IdentityStore;
   readonly groups: GroupStore;
+  readonly devices: DeviceStore;
   readonly keys: KeyStore;
   readonly tokens: TokenStore;
   readonly flows: FlowStore;

@@ -125,6 +125,29 @@ export interface Group {
   updatedAt: Millis;
 }
 
+/** Cognito's DeviceRememberedStatus. */
+export type DeviceStatus = 'remembered' | 'not_remembered';
+
+/** A device of a user (Cognito device tracking). */
+export interface Device {
+  poolId: string;
+  userId: string;
+  /** Cognito's DeviceKey, `<region>_<uuid>`: unique in the pool. */
+  deviceKey: string;
+  deviceGroupKey: string;
+  /** The device's SRP verifier and salt (DeviceSecretVerifierConfig), sealed by the caller; null until ConfirmDevice. */
+  verifier: string | null;
+  /** Device name and other DeviceAttributes, as Cognito keeps them. */
+  attributes: Record<string, string>;
+  /** null: confirmed but the user has not said whether to remember it. */
+  status: DeviceStatus | null;
+  confirmed: boolean;
+  lastAuthenticatedAt: Millis | null;
+  lastIp: string | null;
+  createdAt: Millis;
+  updatedAt: Millis;
+}
+
 /** `id` and `access` sign tokens; the SAML ones sign requests and decrypt assertions. */
 export type KeyPurpose = 'id' | 'access' | 'saml-signing' | 'saml-encryption';
 

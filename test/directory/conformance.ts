@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
-  AliasExists, GroupExists, IdentifierExists, IdentityAlreadyLinked, InvalidParameter, NotFound, UsernameExists,
+  AliasExists, DeviceExists, GroupExists, IdentifierExists, IdentityAlreadyLinked, InvalidParameter, NotFound, UsernameExists,
 } from '../../src/directory/errors.js';
 import { poolSchema, providerSchema } from '../../src/directory/schema.js';
 import type { Store } from '../../src/directory/store.js';
-import type { NewUser, User } from '../../src/directory/types.js';
+import type { Device, NewUser, User } from '../../src/directory/types.js';
 
 export interface Harness {
   store: Store;
@@ -413,6 +413,163 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.groups.deleteGroup(P, 'admins'), true);
         assert.deepEqual(await store.groups.listGroupsForUser(P, members[1]!.id), []);
         assert.ok(!(await store.groups.listGroups(P)).some((g) => g.name === 'admins'));
+      });
+    });
+
+    describe('devices', () => {
+      const deviceKey = () => `us-east-1_${randomUUID()}`;
+      const newDevice = (userId: string, key = deviceKey(), extra: Partial<Device> = {}): Omit<Device, 'createdAt' | 'updatedAt'> => ({
+        poolId: P, userId, deviceKey: key, deviceGroupKey: `-${randomUUID().slice(0, 8)}`, verifier: null,
+        attributes: { device_name: 'Phone' }, status: null, confirmed: false, lastAuthenticatedAt: null, lastIp: null, ...extra,
+      });
+      let owner: User;
+      let other: User;
+      before(async () => {
+        owner = await store.users.createUser(newUser('device-owner'));
+        other = await store.users.createUser(newUser('device-other'));
+      });
+
+      it('creates a device and finds it only as its own user\'s', async () => {
+        const key = deviceKey();
+        const d = await store.devices.createDevice(newDevice(owner.id, key, { lastIp: '192.0.2.1' }));
+        assert.equal(d.deviceKey, key);
+        assert.equal(d.createdAt, d.updatedAt);
+        assert.deepEqual(d.attributes, { device_name: 'Phone' });
+        assert.equal(d.status, null);
+        assert.equal(d.confirmed, false);
+        assert.deepEqual(await store.devices.getDevice(P, owner.id, key), d);
+        assert.equal(await store.devices.getDevice(P, other.id, key), null, 'another user\'s key is not found');
+        assert.equal(await store.devices.getDevice(CS, owner.id, key), null, 'devices belong to one pool');
+        assert.equal(await store.devices.getDevice(P, owner.id, deviceKey()), null);
+        await rejectsWith(store.devices.createDevice(newDevice(other.id, key)), DeviceExists);
+        assert.equal(await store.devices.getDevice(P, other.id, key), null, 'a refused device is not left behind');
+        await rejectsWith(store.devices.createDevice(newDevice(randomUUID())), NotFound);
+        await rejectsWith(store.devices.createDevice(newDevice(owner.id, deviceKey(), { attributes: { 'bad.name': 'x' } })), InvalidParameter);
+        // The key is unique in its pool only.
+        const elsewhere = await store.users.createUser(newUser('device-elsewhere', { poolId: CS }));
+        const there = await store.devices.createDevice(newDevice(elsewhere.id, key, { poolId: CS }));
+        assert.deepEqual(await store.devices.getDevice(CS, elsewhere.id, key), there);
+        assert.deepEqual(await store.devices.getDevice(P, owner.id, key), d);
+      });
+
+      it('lets exactly one of 10 concurrent creations of one DeviceKey win', async () => {
+        const key = deviceKey();
+        const { ok, errors } = await race(peers, 10, (s, i) => s.devices.createDevice(newDevice(i % 2 ? owner.id : other.id, key)));
+        assert.equal(ok.length, 1);
+        assert.equal(errors.length, 9);
+        for (const e of errors) assert.ok(e instanceof DeviceExists, `${e}`);
+        const winner = ok[0]!;
+        const loser = winner.userId === owner.id ? other.id : owner.id;
+        assert.deepEqual(await store.devices.getDevice(P, winner.userId, key), winner);
+        assert.equal(await store.devices.getDevice(P, loser, key), null);
+        assert.ok(!(await store.devices.listDevices(P, loser)).items.some((d) => d.deviceKey === key));
+      });
+
+      it('pages through a user\'s devices once, in creation order, with an opaque token', async () => {
+        const u = await store.users.createUser(newUser('device-pager'));
+        const created: Device[] = [];
+        for (let i = 0; i < 25; i++) created.push(await store.devices.createDevice(newDevice(u.id, deviceKey(), { attributes: { device_name: `d${i}` } })));
+        await store.devices.createDevice(newDevice(other.id)); // another user's device is never listed
+        const seen: string[] = [];
+        const tokens: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.devices.listDevices(P, u.id, { limit: 10, nextToken: token });
+          assert.ok(page.items.length <= 10);
+          seen.push(...page.items.map((d) => d.deviceKey));
+          token = page.nextToken;
+          if (token) tokens.push(token);
+          pages++;
+        } while (token);
+        assert.equal(pages, 3);
+        assert.deepEqual(seen, created.map((d) => d.deviceKey));
+        // Pages are stable while devices are added, and the default (and largest) page is 60.
+        const late = await store.devices.createDevice(newDevice(u.id));
+        assert.deepEqual((await store.devices.listDevices(P, u.id, { limit: 10, nextToken: tokens[0] })).items.map((d) => d.deviceKey),
+          created.slice(10, 20).map((d) => d.deviceKey));
+        const all = await store.devices.listDevices(P, u.id);
+        assert.equal(all.nextToken, undefined);
+        assert.deepEqual(all.items.map((d) => d.deviceKey), [...created, late].map((d) => d.deviceKey));
+        assert.deepEqual(all.items[3], created[3]);
+        assert.equal((await store.devices.listDevices(P, u.id, { limit: 60 })).items.length, 26);
+        await rejectsWith(store.devices.listDevices(P, u.id, { limit: 61 }), InvalidParameter);
+        await rejectsWith(store.devices.listDevices(P, u.id, { nextToken: 'not-a-token' }), InvalidParameter);
+        await rejectsWith(store.devices.listDevices(P, other.id, { limit: 10, nextToken: tokens[0] }), InvalidParameter);
+        assert.deepEqual(await store.devices.listDevices(P, randomUUID()), { items: [] });
+      });
+
+      it('updates the user\'s own device only, keeping the fields not named', async () => {
+        const key = deviceKey();
+        const d = await store.devices.createDevice(newDevice(owner.id, key, { lastIp: '192.0.2.1' }));
+        const t = 1_700_000_000_000;
+        const confirmed = await store.devices.updateDevice(P, owner.id, key, {
+          verifier: 'sealed:device-verifier', confirmed: true, attributes: { device_name: 'My phone', 'dev:os': 'ios' }, lastAuthenticatedAt: t,
+        });
+        assert.ok(confirmed);
+        assert.equal(confirmed.verifier, 'sealed:device-verifier');
+        assert.equal(confirmed.confirmed, true);
+        assert.equal(confirmed.status, null, 'confirmed, not yet remembered or not');
+        assert.deepEqual(confirmed.attributes, { device_name: 'My phone', 'dev:os': 'ios' });
+        assert.equal(confirmed.lastAuthenticatedAt, t);
+        assert.equal(confirmed.lastIp, '192.0.2.1');
+        assert.equal(confirmed.createdAt, d.createdAt);
+        assert.ok(confirmed.updatedAt >= d.updatedAt);
+        assert.deepEqual(await store.devices.getDevice(P, owner.id, key), confirmed);
+
+        const remembered = await store.devices.updateDevice(P, owner.id, key, { status: 'remembered', lastIp: '198.51.100.7', lastAuthenticatedAt: t + 1 });
+        assert.equal(remembered?.status, 'remembered');
+        assert.equal(remembered?.lastIp, '198.51.100.7');
+        assert.equal(remembered?.lastAuthenticatedAt, t + 1);
+        assert.equal(remembered?.verifier, 'sealed:device-verifier');
+        assert.deepEqual(remembered?.attributes, { device_name: 'My phone', 'dev:os': 'ios' });
+        const forgotten = await store.devices.updateDevice(P, owner.id, key, { status: 'not_remembered', verifier: null, lastIp: null, attributes: {} });
+        assert.equal(forgotten?.status, 'not_remembered');
+        assert.equal(forgotten?.verifier, null);
+        assert.equal(forgotten?.lastIp, null);
+        assert.deepEqual(forgotten?.attributes, {});
+        assert.equal(forgotten?.confirmed, true);
+        assert.equal((await store.devices.updateDevice(P, owner.id, key, { status: null }))?.status, null);
+        const before = await store.devices.getDevice(P, owner.id, key);
+
+        // Another user's device: nothing changes.
+        assert.equal(await store.devices.updateDevice(P, other.id, key, { status: 'remembered', verifier: 'sealed:theirs', confirmed: false, attributes: { device_name: 'x' }, lastAuthenticatedAt: t + 2 }), null);
+        assert.deepEqual(await store.devices.getDevice(P, owner.id, key), before);
+        assert.equal(await store.devices.updateDevice(P, owner.id, deviceKey(), { status: 'remembered' }), null);
+        await rejectsWith(store.devices.updateDevice(P, owner.id, key, { attributes: { 'bad.name': 'x' } }), InvalidParameter);
+
+        // Concurrent updates of different fields all land.
+        await race(peers, 4, (s, i) => s.devices.updateDevice(P, owner.id, key,
+          [{ verifier: 'sealed:v2' }, { status: 'remembered' as const }, { lastIp: '203.0.113.9' }, { lastAuthenticatedAt: t + 3 }][i]!));
+        const after = (await store.devices.getDevice(P, owner.id, key))!;
+        assert.deepEqual([after.verifier, after.status, after.lastIp, after.lastAuthenticatedAt], ['sealed:v2', 'remembered', '203.0.113.9', t + 3]);
+      });
+
+      it('deletes the user\'s own device only', async () => {
+        const key = deviceKey();
+        await store.devices.createDevice(newDevice(owner.id, key));
+        assert.equal(await store.devices.deleteDevice(P, other.id, key), false);
+        assert.ok(await store.devices.getDevice(P, owner.id, key), 'another user cannot delete it');
+        assert.equal(await store.devices.deleteDevice(P, owner.id, key), true);
+        assert.equal(await store.devices.getDevice(P, owner.id, key), null);
+        assert.ok(!(await store.devices.listDevices(P, owner.id)).items.some((d) => d.deviceKey === key));
+        assert.equal(await store.devices.deleteDevice(P, owner.id, key), false);
+        // The key is free again.
+        const again = await store.devices.createDevice(newDevice(other.id, key));
+        assert.deepEqual(await store.devices.getDevice(P, other.id, key), again);
+      });
+
+      it('deletes a user\'s devices with the user, and only that user\'s', async () => {
+        const u = await store.users.createUser(newUser('device-leaver'));
+        const keys = [deviceKey(), deviceKey()];
+        for (const key of keys) await store.devices.createDevice(newDevice(u.id, key));
+        const kept = await store.devices.createDevice(newDevice(other.id));
+        assert.equal(await store.users.deleteUser(P, u.id), true);
+        for (const key of keys) assert.equal(await store.devices.getDevice(P, u.id, key), null);
+        assert.deepEqual(await store.devices.listDevices(P, u.id), { items: [] });
+        assert.deepEqual(await store.devices.getDevice(P, other.id, kept.deviceKey), kept);
+        // Its keys are free again.
+        await store.devices.createDevice(newDevice(other.id, keys[0]));
       });
     });
 

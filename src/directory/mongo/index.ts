@@ -4,6 +4,7 @@
 import { metadataCopiesOver } from '../metadata-copies.js';
 import mongoose from 'mongoose';
 import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
+import { mongoDevices } from './devices.js';
 import { guarded, toStoreError } from './errors.js';
 import { mongoFlows } from './flows.js';
 import { mongoGroups } from './groups.js';
@@ -91,6 +92,7 @@ function mongoStore(conn: mongoose.Connection, m: Models): MongoStore {
     users: mongoUsers(m, caseOf),
     identities: mongoIdentities(m),
     groups: mongoGroups(m),
+    devices: mongoDevices(m),
     keys: mongoKeys(m),
     tokens: mongoTokens(m),
     flows: mongoFlows(m),

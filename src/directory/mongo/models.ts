@@ -42,6 +42,15 @@ export interface GroupDoc {
   createdAt: number; updatedAt: number;
 }
 export interface MembershipDoc { poolId: string; groupName: string; userId: string }
+/**
+ * A user's device. _id is a time-ordered id (rules.newId), never reused: it orders devices created in the
+ * same millisecond, and a device deleted and created again under its key is another document.
+ */
+export interface DeviceDoc {
+  _id: string; poolId: string; userId: string; deviceKey: string; deviceGroupKey: string; verifier: string | null;
+  attributes: Record<string, string>; status: string | null; confirmed: boolean; lastAuthenticatedAt: number | null;
+  lastIp: string | null; createdAt: number; updatedAt: number;
+}
 
 export interface KeyDoc {
   _id: string; poolId: string; purpose: string; alg: string; publicJwk: string; privateKey: string; certificate: string | null;
@@ -169,6 +178,20 @@ function memberships() {
   const s = new Schema<MembershipDoc>({ poolId: str, groupName: str, userId: str }, options);
   s.index({ poolId: 1, groupName: 1, userId: 1 }, { unique: true, name: 'pool_group_user' });
   s.index({ poolId: 1, userId: 1 }, { name: 'pool_user' });
+  return s;
+}
+
+function devices() {
+  const s = new Schema<DeviceDoc>(
+    {
+      _id: str, poolId: str, userId: str, deviceKey: str, deviceGroupKey: str, verifier: optStr,
+      attributes: { type: Schema.Types.Mixed, default: {} }, status: optStr, confirmed: Boolean, lastAuthenticatedAt: optNum,
+      lastIp: optStr, createdAt: num, updatedAt: num,
+    },
+    options,
+  );
+  s.index({ poolId: 1, deviceKey: 1 }, { unique: true, name: 'pool_device' });
+  s.index({ poolId: 1, userId: 1, createdAt: 1, _id: 1 }, { name: 'pool_user_created' });
   return s;
 }
 
@@ -314,6 +337,7 @@ export function defineModels(conn: Connection) {
     Identity: conn.model<IdentityDoc>('Identity', identities(), 'identities'),
     Group: conn.model<GroupDoc>('Group', groups(), 'groups'),
     Membership: conn.model<MembershipDoc>('Membership', memberships(), 'memberships'),
+    Device: conn.model<DeviceDoc>('Device', devices(), 'devices'),
     Key: conn.model<KeyDoc>('Key', keys(), 'keys'),
     AuthCode: conn.model<AuthCodeDoc>('AuthCode', authCodes(), 'auth_codes'),
     Family: conn.model<FamilyDoc>('Family', families(), 'refresh_families'),

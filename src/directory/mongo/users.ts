@@ -133,6 +133,7 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
       await m.Alias.deleteMany({ poolId, userId });
       await m.Identity.deleteMany({ poolId, userId });
       await m.Membership.deleteMany({ poolId, userId });
+      await m.Device.deleteMany({ poolId, userId });
       await m.OneTimeCode.deleteMany({ poolId, userId });
       await m.Session.deleteMany({ poolId, userId });
       await m.AuthCode.deleteMany({ poolId, userId });

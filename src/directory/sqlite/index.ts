@@ -3,6 +3,7 @@ import { metadataCopiesOver } from '../metadata-copies.js';
 import { FAMILY_AFTERLIFE_MS, type Store } from '../store.js';
 import type { Millis } from '../types.js';
 import { openDatabase } from './db.js';
+import { SqliteDevices } from './devices.js';
 import { SqliteFlows } from './flows.js';
 import { SqliteGroups } from './groups.js';
 import { SqliteIdentities } from './identities.js';
@@ -22,6 +23,7 @@ export function openSqliteStore(options: { file: string }): Store {
     users: new SqliteUsers(db, pools.caseOf),
     identities: new SqliteIdentities(db),
     groups: new SqliteGroups(db),
+    devices: new SqliteDevices(db),
     keys: new SqliteKeys(db),
     tokens: new SqliteTokens(db),
     flows: new SqliteFlows(db),

@@ -106,4 +106,11 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE clients ADD COLUMN sealed_secret TEXT;
   CREATE INDEX clients_by_client_id ON clients (client_id);
   `,
+  /* 6: users' devices (Cognito device tracking); id (rules.newId) orders devices created in the same millisecond */ `
+  CREATE TABLE devices (
+    pool_id TEXT NOT NULL, device_key TEXT NOT NULL, user_id TEXT NOT NULL, id TEXT NOT NULL, device_group_key TEXT NOT NULL,
+    verifier TEXT, attributes TEXT NOT NULL, status TEXT, confirmed INTEGER NOT NULL, last_authenticated_at INTEGER, last_ip TEXT,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (pool_id, device_key));
+  CREATE INDEX devices_by_user ON devices (pool_id, user_id, created_at, id);
+  `,
 ];

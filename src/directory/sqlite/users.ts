@@ -102,7 +102,7 @@ export class SqliteUsers implements UserStore {
     const remove = () => this.db.immediate((): boolean => {
       const families = this.db.prepare('SELECT id FROM refresh_families WHERE pool_id = ? AND user_id = ?').all(poolId, userId) as { id: string }[];
       for (const f of families) this.db.prepare('DELETE FROM refresh_tokens WHERE family_id = ?').run(f.id);
-      for (const table of ['refresh_families', 'aliases', 'identities', 'memberships', 'one_time_codes', 'sessions', 'auth_codes'])
+      for (const table of ['refresh_families', 'aliases', 'identities', 'memberships', 'devices', 'one_time_codes', 'sessions', 'auth_codes'])
         this.db.prepare(`DELETE FROM ${table} WHERE pool_id = ? AND user_id = ?`).run(poolId, userId);
       this.db.prepare('DELETE FROM user_search WHERE user_id = ?').run(userId);
       return this.db.prepare('DELETE FROM users WHERE id = ? AND pool_id = ?').run(userId, poolId).changes > 0;
