@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Services } from '../services.js';
 import type { ApiAction } from './action.js';
 import { deleteUserAttributes, getUserAttributeVerificationCode, updateUserAttributes, verifyUserAttribute } from './actions/attributes.js';
+import { confirmDeviceAction, forgetDeviceAction, getDevice, listDevices, updateDeviceStatus } from './actions/devices.js';
 import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
@@ -13,6 +14,7 @@ export const ACTIONS: readonly ApiAction[] = [
   initiateAuth, respondToAuthChallenge, getTokensFromRefreshToken, revokeToken,
   getUser, changePassword, globalSignOut, deleteUser, forgotPassword, confirmForgotPassword,
   updateUserAttributes, deleteUserAttributes, getUserAttributeVerificationCode, verifyUserAttribute,
+  confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {

@@ -6,6 +6,8 @@ import { sha256 } from '../shared/hashing.js';
 import type { BrokerError } from '../shared/errors.js';
 import type { AppClient, HostedSession, Pool, User } from '../directory/types.js';
 import { issueForSignIn, SELF_SERVICE_SCOPE } from '../tokens/issue.js';
+import { NotFound } from '../directory/errors.js';
+import { newDevice, signedInDevice } from '../native/devices.js';
 import { NotAuthorizedException, USER_DISABLED } from '../native/errors.js';
 import { redirectWith, type ValidRequest } from './app-request.js';
 import type { AuthDeps } from './deps.js';
@@ -117,14 +119,17 @@ export const API_SCOPES = [SELF_SERVICE_SCOPE];
  * The JSON API's finishing step: admitted as every sign-in is, then the tokens themselves (ID, access
  * with the self-service scope, refresh), and the same `sign_in.completed` event.
  */
-export async function admitAndIssue(d: AuthDeps, f: SignInFacts): Promise<AuthResult> {
+export async function admitAndIssue(d: AuthDeps, f: SignInFacts & { deviceKey?: string }): Promise<AuthResult> {
   try {
     await admit(d, f);
+    // The device the app signs in from (its DEVICE_KEY) must be the user's; a pool that tracks devices gives a new sign-in one.
+    const device = f.deviceKey ? (await signedInDevice(d, f.pool, f.user, f.deviceKey, f.ip), undefined)
+      : f.pool.settings.DeviceConfiguration ? await newDevice(d, f.pool, f.user, f.ip) : undefined;
+    const tokens = await issueForSignIn(d, { pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true });
+    await audit(d, f, 'sign_in.completed', f.deviceKey ? { device: f.deviceKey } : {});
+    return { kind: 'tokens', user: f.user, tokens, ...(device ? { newDevice: device } : {}) };
   } catch (err) {
-    if (err instanceof NotAuthorizedException) return { kind: 'failed', error: err, app: null, provider: f.via };
+    if (err instanceof NotAuthorizedException || err instanceof NotFound) return { kind: 'failed', error: err, app: null, provider: f.via };
     throw err;
   }
-  const tokens = await issueForSignIn(d, { pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true });
-  await audit(d, f, 'sign_in.completed', {});
-  return { kind: 'tokens', user: f.user, tokens };
 }

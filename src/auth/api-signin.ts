@@ -17,6 +17,8 @@ export interface ApiSignIn {
   pool: Pool;
   client: AppClient;
   ip: string | null;
+  /** The DEVICE_KEY the app signs in from, if it has one. */
+  deviceKey?: string;
 }
 
 /** Checked against when there is no real verifier to check: a proof costs the same either way. */
@@ -49,7 +51,7 @@ function newPasswordParameters(pool: Pool, user: User): Record<string, string> {
 /** A proven password: a temporary one must be replaced first, else the user is admitted and gets tokens. */
 function proven(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> {
   if (user.status === 'FORCE_CHANGE_PASSWORD') return challenge(d, i, 'NEW_PASSWORD_REQUIRED', user, { userId: user.id }, newPasswordParameters(i.pool, user));
-  return admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip });
+  return admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
 }
 
 /** InitiateAuth USER_PASSWORD_AUTH. */
@@ -110,7 +112,7 @@ export async function answerNewPassword(
   if (missing.length) return failed(new InvalidParameterException(`Missing required attributes: ${missing.join(', ')}`));
   try {
     const updated = await d.accounts.completeNewPassword(i.pool, user, i.newPassword, i.attributes, contextOf(i));
-    return await admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user: updated, via: 'COGNITO', entrance: 'api-new-password', ip: i.ip });
+    return await admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user: updated, via: 'COGNITO', entrance: 'api-new-password', ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
   } catch (err) {
     if (isRefusal(err)) return failed(err);
     throw err;

@@ -25,8 +25,8 @@ export type AuthResult =
    * `parameters` are Cognito's ChallengeParameters. `user` is null while no user is proven (SRP).
    */
   | { kind: 'challenge'; name: ChallengeName; session: string; user: User | null; parameters: Record<string, string> }
-  /** Signed in through the API: the tokens themselves (no browser session). */
-  | { kind: 'tokens'; user: User; tokens: IssuedTokens }
+  /** Signed in through the API: the tokens themselves (no browser session), and a new device to confirm when the pool tracks them. */
+  | { kind: 'tokens'; user: User; tokens: IssuedTokens; newDevice?: { DeviceKey: string; DeviceGroupKey: string } }
   /** Signed in: back to the app with a code (`to`), in a new hosted session or the one it came with (`session` null). */
   | { kind: 'authenticated'; user: User; to: string; session: NewSession | null }
   /** Refused: `app` is the request to send the user back to (with an OAuth error), when it is known; `provider` the one that answered. */

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmSignUpCommand, DeleteUserAttributesCommand, GetTokensFromRefreshTokenCommand, GetUserCommand,
+  ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmDeviceCommand, ConfirmSignUpCommand, DeleteUserAttributesCommand, ForgetDeviceCommand, GetDeviceCommand,
+  ListDevicesCommand, GetTokensFromRefreshTokenCommand, GetUserCommand,
   GlobalSignOutCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, RevokeTokenCommand, SignUpCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -32,6 +33,14 @@ pools:
         RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 0 }
       - ClientId: spa
         CallbackURLs: [http://localhost:5555/callback]
+  - Id: local_Dev1
+    PoolName: Devices
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    DeviceConfiguration: { ChallengeRequiredOnNewDevice: false, DeviceOnlyRememberedOnUserPrompt: false }
+    Clients:
+      - ClientId: devices
+        ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
 describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS SDK', () => {
@@ -252,6 +261,53 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal((loser.reason as Error).name, 'NotAuthorizedException');
       assert.ok((await passwordSignIn('kim@example.com', 'my very own passphrase')).AuthenticationResult);
       assert.equal((await broker.store.users.getUser(POOL, user!.id))?.status, 'CONFIRMED');
+    });
+  });
+
+  describe('device tracking', () => {
+    const devicePool = () => new CognitoUserPool({ UserPoolId: 'local_Dev1', ClientId: 'devices', endpoint: `${broker.url}/` });
+    const signIn = (email: string, deviceKey?: string) => sdk.send(new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'devices', AuthParameters: { USERNAME: email, PASSWORD, ...(deviceKey ? { DEVICE_KEY: deviceKey } : {}) },
+    }));
+    async function deviceUser(email: string): Promise<void> {
+      await new Promise<void>((resolve, reject) =>
+        devicePool().signUp(email, PASSWORD, [new CognitoUserAttribute({ Name: 'email', Value: email })], [], (err) => (err ? reject(err) : resolve())));
+      const code = await broker.lastCode(email);
+      await new Promise<void>((resolve, reject) => new CognitoUser({ Username: email, Pool: devicePool() }).confirmRegistration(code, true, (err) => (err ? reject(err) : resolve())));
+    }
+
+    it('gives a new sign-in a device; confirmed, it is listed, signs in again, and once forgotten "Device does not exist."', async () => {
+      await deviceUser('ned@example.com');
+      const first = await signIn('ned@example.com');
+      const meta = first.AuthenticationResult!.NewDeviceMetadata!;
+      assert.match(meta.DeviceKey!, /^local_[0-9a-f-]{36}$/);
+      const token = first.AuthenticationResult!.AccessToken!;
+      const confirmed = await sdk.send(new ConfirmDeviceCommand({
+        AccessToken: token, DeviceKey: meta.DeviceKey, DeviceName: 'test laptop',
+        DeviceSecretVerifierConfig: { PasswordVerifier: Buffer.from('ab'.repeat(32), 'hex').toString('base64'), Salt: Buffer.from('cd'.repeat(16), 'hex').toString('base64') },
+      }));
+      assert.equal(confirmed.UserConfirmationNecessary, false);
+      const got = await sdk.send(new GetDeviceCommand({ AccessToken: token, DeviceKey: meta.DeviceKey }));
+      assert.ok(got.Device?.DeviceAttributes?.some((a) => a.Name === 'device_name' && a.Value === 'test laptop'));
+      assert.deepEqual((await sdk.send(new ListDevicesCommand({ AccessToken: token }))).Devices?.map((d) => d.DeviceKey), [meta.DeviceKey]);
+      const again = await signIn('ned@example.com', meta.DeviceKey);
+      assert.ok(again.AuthenticationResult?.AccessToken);
+      assert.equal(again.AuthenticationResult?.NewDeviceMetadata, undefined, 'a known device gets no new one');
+      await sdk.send(new ForgetDeviceCommand({ AccessToken: token, DeviceKey: meta.DeviceKey }));
+      const gone = await refused(signIn('ned@example.com', meta.DeviceKey));
+      assert.deepEqual([gone.name, gone.message], ['ResourceNotFoundException', 'Device does not exist.']);
+      const lookup = await refused(sdk.send(new GetDeviceCommand({ AccessToken: token, DeviceKey: meta.DeviceKey })));
+      assert.deepEqual([lookup.name, lookup.message], ['ResourceNotFoundException', 'Device does not exist.']);
+    });
+
+    it('lets amazon-cognito-identity-js confirm its device itself after an SRP sign-in', async () => {
+      await deviceUser('ora@example.com');
+      const user = new CognitoUser({ Username: 'ora@example.com', Pool: devicePool() });
+      const session = await srpSignIn(user, PASSWORD);
+      const devices = await sdk.send(new ListDevicesCommand({ AccessToken: session.getAccessToken().getJwtToken() }));
+      assert.equal(devices.Devices?.length, 1, 'the client confirmed the device the sign-in gave it');
+      const again = await srpSignIn(new CognitoUser({ Username: 'ora@example.com', Pool: devicePool() }), PASSWORD);
+      assert.ok(again.isValid());
     });
   });
 

@@ -11,6 +11,9 @@ import { apiException } from '../errors.js';
 import { CLIENT_EXTRAS, ClientId, ClientSecret, Session, StringMap, Token } from '../fields.js';
 import { authResponse, forClient, type ClientCall } from './common.js';
 
+/** The DEVICE_KEY an app signs in from (checked once the user is proven). */
+const device = (map: Record<string, string> | undefined) => (map?.DEVICE_KEY ? { deviceKey: map.DEVICE_KEY.slice(0, 55) } : {});
+
 const param = (map: Record<string, string> | undefined, name: string): string => {
   const v = map?.[name];
   if (!v) throw apiException('InvalidParameterException', `Missing required parameter ${name}`);
@@ -47,7 +50,7 @@ function checkClientSecret(client: AppClient, secret: string | undefined): void 
 
 export const initiateAuth = defineAction({
   name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
-  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet; DEVICE_KEY is ignored (no device tracking yet).',
+  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet; a DEVICE_KEY must be the user’s (no DEVICE_SRP_AUTH challenge yet: there is no MFA for it to skip).',
   errors: ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'],
   input: z.object({
     AuthFlow: z.string({ error: 'Member must not be null' }), ClientId, AuthParameters: StringMap.optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
@@ -59,7 +62,7 @@ export const initiateAuth = defineAction({
         const username = param(p, 'USERNAME');
         const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
         checkAuthFlow(c.client, 'ALLOW_USER_PASSWORD_AUTH');
-        return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD') }));
+        return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD'), ...device(p) }));
       }
       case 'USER_SRP_AUTH': {
         const username = param(p, 'USERNAME');
@@ -93,7 +96,7 @@ export const respondToAuthChallenge = defineAction({
     const r = i.ChallengeResponses;
     const username = param(r, 'USERNAME');
     const c = await forClient(call, i.ClientId, username, r?.SECRET_HASH);
-    const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username };
+    const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r) };
     if (i.ChallengeName === 'PASSWORD_VERIFIER')
       return authResponse(await answerPasswordVerifier(call.s, {
         ...base, secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE'),

@@ -30,6 +30,7 @@ export function authResponse(r: AuthResult): Record<string, unknown> {
         AuthenticationResult: {
           AccessToken: r.tokens.accessToken, ExpiresIn: r.tokens.expiresIn, TokenType: 'Bearer',
           ...(r.tokens.refreshToken ? { RefreshToken: r.tokens.refreshToken } : {}), ...(r.tokens.idToken ? { IdToken: r.tokens.idToken } : {}),
+          ...(r.newDevice ? { NewDeviceMetadata: r.newDevice } : {}),
         },
       };
     case 'challenge':
