@@ -3,6 +3,7 @@
 // SDK (every refusal in the error shape it parses; USER_PASSWORD_AUTH; refresh rotation). The
 // broker runs whole, on SQLite, over HTTP.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmDeviceCommand, ConfirmSignUpCommand, DeleteUserAttributesCommand, ForgetDeviceCommand, GetDeviceCommand,
@@ -33,6 +34,9 @@ pools:
         RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 0 }
       - ClientId: spa
         CallbackURLs: [http://localhost:5555/callback]
+      - ClientId: confidential
+        ClientSecret: confidential-client-secret-0123456789
+        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
   - Id: local_Dev1
     PoolName: Devices
     UsernameAttributes: [email]
@@ -190,6 +194,32 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(reused.name, 'RefreshTokenReuseException');
       const successor = await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: next.AuthenticationResult.RefreshToken })));
       assert.equal(successor.name, 'NotAuthorizedException', 'the whole family is revoked');
+    });
+
+    it('requires SECRET_HASH of a client with a secret, and takes the right one', async () => {
+      await newUser('ivy@example.com');
+      const auth = (secretHash?: string) => sdk.send(new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'confidential', AuthParameters: { USERNAME: 'ivy@example.com', PASSWORD, ...(secretHash ? { SECRET_HASH: secretHash } : {}) },
+      }));
+      const hash = (secret: string) => createHmac('sha256', secret).update('ivy@example.com' + 'confidential').digest('base64');
+      for (const attempt of [auth(), auth(hash('not-the-secret'))]) {
+        const r = await refused(attempt);
+        assert.deepEqual([r.name, r.message], ['NotAuthorizedException', 'Unable to verify secret hash for client confidential']);
+      }
+      assert.ok((await auth(hash('confidential-client-secret-0123456789'))).AuthenticationResult?.AccessToken);
+    });
+
+    it('takes a refresh token from an API sign-in at /oauth2/token too: one kind of token for both doors', async () => {
+      await newUser('joy@example.com');
+      const session = await srpSignIn(new CognitoUser({ Username: 'joy@example.com', Pool: new CognitoUserPool({ UserPoolId: POOL, ClientId: 'spa', endpoint: `${broker.url}/` }) }), PASSWORD);
+      const res = await fetch(`${broker.url}/${POOL}/oauth2/token`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: session.getRefreshToken().getToken() }),
+      });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { access_token: string; id_token: string };
+      assert.equal(claimsOf(body.access_token).origin_jti, claimsOf(session.getAccessToken().getJwtToken()).origin_jti);
+      assert.ok(body.id_token, 'an API sign-in refreshes with an ID token at the token endpoint too');
     });
 
     it('lets one of 10 parallel sign-ups of one name win, the rest UsernameExistsException', async () => {
