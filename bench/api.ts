@@ -6,15 +6,17 @@
 // are synchronous, on the event loop), argon2id verification with PASSWORD_HASH_OPTIONS one at a time
 // and as many at once as the hashing gate allows, RS256 signing (a refresh signs two tokens).
 //
-// The SRP clients are amazon-cognito-identity-js's AuthenticationHelper, unchanged, whose pure-JS
-// bigint work (~0.2 s for A, ~0.4 s for the key, a sign-in) is kept out of every timed window: A/a pairs
-// are made beforehand in worker threads (one per core, each keeps its helpers); a round of up to
-// SRP_ROUND InitiateAuth calls is timed; the workers then compute every answer of the round (not
-// timed, nothing else running); then the round's RespondToAuthChallenge calls are timed. The SRP rate
-// is sign-ins over the sum of the timed windows, the server's whole work for them.
-// Each phase also reports the event loop's busy time a call (performance.eventLoopUtilization) and the
-// cores the process used. To see where that time goes: BENCH_MARKS=1 node --import tsx --cpu-prof
-// bench/api.ts prints each timed window in the profile's clock (µs, on stderr).
+// The SRP clients are amazon-cognito-identity-js's AuthenticationHelper, unchanged. Its pure-JS bigint
+// work (0.1–0.4 s a sign-in) stays out of every timed window: A/a pairs are made beforehand in worker
+// threads (one per core, each keeping its helpers); a round of up to SRP_ROUND InitiateAuth calls is
+// timed; the workers then compute every answer of the round (not timed, nothing else running); then
+// the round's RespondToAuthChallenge calls are timed. The SRP rate is sign-ins over the sum of the
+// timed windows, which covers all of the server's work for them. The password and refresh phases run
+// in SLICES slices, alternating with slices of their limit, so a shared machine's changing speed falls
+// on both alike. Each phase also reports the event loop's busy time a call (eventLoopUtilization), the
+// cores the process used and the SQL statements a call. To see where that time goes:
+// BENCH_MARKS=1 node --import tsx --cpu-prof bench/api.ts prints each timed window in the profile's
+// clock (µs, on stderr).
 //   npm run bench:api   (BENCH_CLIENTS=8, BENCH_SECONDS=5, BENCH_USERS=300, BENCH_SRP_SIGNINS=800)
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
