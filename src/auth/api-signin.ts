@@ -27,7 +27,7 @@ const dummyVerifier = () => (dummy ??= makeVerifier('dummy', 'dummy', randomByte
 
 const sessionExpired = () => new NotAuthorizedException('Invalid session for the user, session is expired.');
 
-const contextOf = (i: ApiSignIn) => accountContext({ client: i.client } as Parameters<typeof accountContext>[0], i.ip);
+const contextOf = (i: ApiSignIn) => accountContext(i.client, i.ip);
 
 async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: User | null, data: Omit<FlowData['challenge'], 'name' | 'clientId'>, parameters: Record<string, string>): Promise<AuthResult> {
   const session = newHandle() + newHandle(); // 86 characters: within Cognito's 20–2048

@@ -1,7 +1,7 @@
 // The password entrance, and the challenge that continues it after a sign-up's confirmation code.
 // Checking the password (lockout, unknown users that cost what known ones do) is the native
 // accounts' work; what happens once the user is known is admit.ts's.
-import type { Pool, User } from '../directory/types.js';
+import type { AppClient, Pool, User } from '../directory/types.js';
 import type { SignInContext } from '../native/accounts.js';
 import { UserNotConfirmedException } from '../native/errors.js';
 import type { ValidRequest } from './app-request.js';
@@ -20,9 +20,9 @@ export interface PasswordSignIn {
   previousSession?: string;
 }
 
-/** What the account operations need to know of the request: the app, the source, how to answer for unknown users. */
-export const accountContext = (request: ValidRequest, ip: string | null): SignInContext => ({
-  clientId: request.client.clientId, ip, preventUserExistenceErrors: request.client.settings.PreventUserExistenceErrors,
+/** What the account operations need to know of a call: the app, the source, how to answer for unknown users. */
+export const accountContext = (client: AppClient, ip: string | null): SignInContext => ({
+  clientId: client.clientId, ip, preventUserExistenceErrors: client.settings.PreventUserExistenceErrors,
 });
 
 /** Stops the sign-in at a challenge: the handle (single use) answers it. */
@@ -35,7 +35,7 @@ async function challenge(d: AuthDeps, pool: Pool, user: User, name: ChallengeNam
 export async function signInWithPassword(d: AuthDeps, i: PasswordSignIn): Promise<AuthResult> {
   let user: User;
   try {
-    user = await d.accounts.signIn(i.pool, i.username, i.password, accountContext(i.request, i.ip));
+    user = await d.accounts.signIn(i.pool, i.username, i.password, accountContext(i.request.client, i.ip));
   } catch (err) {
     if (err instanceof UserNotConfirmedException) {
       // The password is proven: confirming the account continues this sign-in.

@@ -81,6 +81,17 @@ export function encodePageToken(lastId: string, scope: string): string {
   return Buffer.from(JSON.stringify({ a: lastId, s: scope })).toString('base64url');
 }
 
+/** A devices page token: the last device's place in the order (creation time, then id), bound to the user whose devices it pages. */
+export const encodeDeviceCursor = (createdAt: number, id: string, userId: string): string => encodePageToken(`${createdAt}:${id}`, `devices:${userId}`);
+
+export function decodeDeviceCursor(token: string | undefined, userId: string): { createdAt: number; id: string } | undefined {
+  const cursor = decodePageToken(token, `devices:${userId}`);
+  if (cursor === undefined) return undefined;
+  const m = /^(\d+):(.+)$/.exec(cursor);
+  if (!m) throw new InvalidParameter('Invalid pagination token.');
+  return { createdAt: Number(m[1]), id: m[2]! };
+}
+
 export function decodePageToken(token: string | undefined, scope: string): string | undefined {
   if (!token) return undefined;
   try {

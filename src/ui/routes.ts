@@ -148,10 +148,10 @@ export async function confirmPost(ctx: Context, s: Services, pool: Pool): Promis
   const { form, req, c, username } = posted;
   try {
     if (form.resend === '1') {
-      await s.accounts.resendConfirmationCode(pool, username, accountContext(req, ctx.ip));
+      await s.accounts.resendConfirmationCode(pool, username, accountContext(req.client, ctx.ip));
       return show(ctx, 200, confirmPage({ ...c, notice: 'If the account is waiting for confirmation, a new code is on its way.' }, username));
     }
-    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim(), {}, accountContext(req, ctx.ip));
+    const user = await s.accounts.confirmSignUp(pool, username, text(form, 'code').trim(), {}, accountContext(req.client, ctx.ip));
     // The browser whose sign-in stopped for this confirmation goes on signed in; any other signs in anew.
     const { ip, session } = browserOf(ctx, s, pool.id);
     const continued = await answerConfirmation(s, { pool, request: req, session: takeChallenge(ctx, s, pool.id), user, ip, previousSession: session });
@@ -175,7 +175,7 @@ export async function forgotPost(ctx: Context, s: Services, pool: Pool): Promise
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.forgotPassword(pool, username, accountContext(req, ctx.ip));
+    await s.accounts.forgotPassword(pool, username, accountContext(req.client, ctx.ip));
     // The same answer whether or not the account exists.
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/confirmForgotPassword', { username }));
@@ -197,7 +197,7 @@ export async function resetPost(ctx: Context, s: Services, pool: Pool): Promise<
   if (!posted) return;
   const { form, req, c, username } = posted;
   try {
-    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'), accountContext(req, ctx.ip));
+    await s.accounts.confirmForgotPassword(pool, username, text(form, 'code').trim(), text(form, 'password'), accountContext(req.client, ctx.ip));
     ctx.status = 303;
     ctx.redirect(linkTo(c, '/login', { reset: '1', username }));
   } catch (err) {

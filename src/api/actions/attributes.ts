@@ -8,7 +8,7 @@ import { AttributeName, Attributes, ConfirmationCode, StringMap, Token } from '.
 
 async function caller(call: ApiCall, token: string) {
   const c = await callerOf(call.s, token);
-  return { ...c, ctx: accountContext({ client: c.client } as Parameters<typeof accountContext>[0], call.ip) };
+  return { ...c, ctx: accountContext(c.client, call.ip) };
 }
 
 export const updateUserAttributes = defineAction({

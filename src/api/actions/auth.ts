@@ -9,7 +9,7 @@ import { defineAction, type ApiCall } from '../action.js';
 import { checkAuthFlow } from '../clients.js';
 import { apiException } from '../errors.js';
 import { CLIENT_EXTRAS, ClientId, ClientSecret, Session, StringMap, Token } from '../fields.js';
-import { authResponse, forClient, type ClientCall } from './common.js';
+import { authenticationResult, authResponse, forClient, type ClientCall } from './common.js';
 
 /** The DEVICE_KEY an app signs in from (checked once the user is proven). */
 const device = (map: Record<string, string> | undefined) => (map?.DEVICE_KEY ? { deviceKey: map.DEVICE_KEY.slice(0, 55) } : {});
@@ -36,11 +36,6 @@ async function refreshed(call: ApiCall, c: Pick<ClientCall, 'pool' | 'client'>, 
     throw apiException('NotAuthorizedException', 'Invalid Refresh Token');
   }
 }
-
-const asResult = (t: IssuedTokens) => ({
-  AccessToken: t.accessToken, ExpiresIn: t.expiresIn, TokenType: 'Bearer',
-  ...(t.refreshToken ? { RefreshToken: t.refreshToken } : {}), ...(t.idToken ? { IdToken: t.idToken } : {}),
-});
 
 /** A confidential client proves itself with its secret where Cognito takes ClientSecret. */
 function checkClientSecret(client: AppClient, secret: string | undefined): void {
@@ -79,7 +74,7 @@ export const initiateAuth = defineAction({
         if (c.client.secretHash !== null && !p?.USERNAME) throw apiException('NotAuthorizedException', `Unable to verify secret hash for client ${c.client.clientId}`);
         const t = await refreshed(call, c, token, 'NotAuthorizedException');
         // InitiateAuth gives back no refresh token: the one presented stays the client's.
-        return { ChallengeParameters: {}, AuthenticationResult: asResult({ ...t, refreshToken: undefined } as IssuedTokens) };
+        return { ChallengeParameters: {}, AuthenticationResult: authenticationResult({ ...t, refreshToken: undefined }) };
       }
       default:
         throw apiException('InvalidParameterException', `Unsupported or not yet served AuthFlow: ${i.AuthFlow.slice(0, 64)}`);
@@ -118,7 +113,7 @@ export const getTokensFromRefreshToken = defineAction({
   async handle(call, i) {
     const c = await forClient(call, i.ClientId, null, undefined);
     checkClientSecret(c.client, i.ClientSecret);
-    return { AuthenticationResult: asResult(await refreshed(call, c, i.RefreshToken, 'RefreshTokenReuseException')) };
+    return { AuthenticationResult: authenticationResult(await refreshed(call, c, i.RefreshToken, 'RefreshTokenReuseException')) };
   },
 });
 

@@ -5,8 +5,8 @@
 // updated document back whole (concurrent $sets of different fields would lose all but one), so updates
 // and deletes hold the device's lease (see atomic.ts). Listed in creation order: createdAt, then the
 // time-ordered _id of devices created in the same millisecond.
-import { DeviceExists, InvalidParameter, NotFound } from '../errors.js';
-import { checkAttributeNames, decodePageToken, encodePageToken, newId, pageLimit } from '../rules.js';
+import { DeviceExists, NotFound } from '../errors.js';
+import { checkAttributeNames, decodeDeviceCursor, encodeDeviceCursor, newId, pageLimit } from '../rules.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type DeviceStore } from '../store.js';
 import type { Device, DeviceStatus, Page } from '../types.js';
 import { withLock } from './atomic.js';
@@ -22,15 +22,6 @@ const toDevice = (d: DeviceDoc): Device => ({
   lastAuthenticatedAt: d.lastAuthenticatedAt ?? null, lastIp: d.lastIp ?? null, createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
-/** Page tokens carry the last device's place in the order, bound to the user whose devices they page. */
-const pageScope = (userId: string) => `devices:${userId}`;
-function decodeCursor(token: string | undefined, userId: string): { createdAt: number; id: string } | undefined {
-  const cursor = decodePageToken(token, pageScope(userId));
-  if (cursor === undefined) return undefined;
-  const m = /^(\d+):(.+)$/.exec(cursor);
-  if (!m) throw new InvalidParameter('Invalid pagination token.');
-  return { createdAt: Number(m[1]), id: m[2]! };
-}
 
 export function mongoDevices(m: Models): DeviceStore {
   const find = (poolId: string, userId: string, deviceKey: string) => m.Device.findOne({ poolId, deviceKey, userId }).lean<DeviceDoc>();
@@ -57,14 +48,14 @@ export function mongoDevices(m: Models): DeviceStore {
 
     async listDevices(poolId, userId, options = {}) {
       const limit = pageLimit(options.limit, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-      const after = decodeCursor(options.nextToken, userId);
+      const after = decodeDeviceCursor(options.nextToken, userId);
       const query: Record<string, unknown> = { poolId, userId };
       if (after) query.$or = [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }];
       const docs = await m.Device.find(query).sort({ createdAt: 1, _id: 1 }).limit(limit + 1).lean<DeviceDoc[]>();
       const page: Page<Device> = { items: docs.slice(0, limit).map(toDevice) };
       if (docs.length > limit) {
         const last = docs[limit - 1]!;
-        page.nextToken = encodePageToken(`${last.createdAt}:${last._id}`, pageScope(userId));
+        page.nextToken = encodeDeviceCursor(last.createdAt, String(last._id), userId);
       }
       return page;
     },

@@ -1,8 +1,8 @@
 // Users' devices (Cognito device tracking), in SQLite: (pool, DeviceKey) is the primary key, so a key is
 // taken once per pool; every read and write names the user too. Listed in creation order: created_at,
 // then the time-ordered id of devices created in the same millisecond.
-import { DeviceExists, InvalidParameter, NotFound } from '../errors.js';
-import { checkAttributeNames, decodePageToken, encodePageToken, newId, pageLimit } from '../rules.js';
+import { DeviceExists, NotFound } from '../errors.js';
+import { checkAttributeNames, decodeDeviceCursor, encodeDeviceCursor, newId, pageLimit } from '../rules.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type DevicePatch, type DeviceStore } from '../store.js';
 import type { Device, DeviceStatus, Page } from '../types.js';
 import { json, uniqueViolation, type Db } from './db.js';
@@ -19,15 +19,6 @@ const toDevice = (r: Row): Device => ({
   lastAuthenticatedAt: r.last_authenticated_at, lastIp: r.last_ip, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-/** Page tokens carry the last device's place in the order, bound to the user whose devices they page. */
-const pageScope = (userId: string) => `devices:${userId}`;
-function decodeCursor(token: string | undefined, userId: string): { createdAt: number; id: string } | undefined {
-  const cursor = decodePageToken(token, pageScope(userId));
-  if (cursor === undefined) return undefined;
-  const m = /^(\d+):(.+)$/.exec(cursor);
-  if (!m) throw new InvalidParameter('Invalid pagination token.');
-  return { createdAt: Number(m[1]), id: m[2]! };
-}
 
 export class SqliteDevices implements DeviceStore {
   constructor(private readonly db: Db) {}
@@ -65,7 +56,7 @@ export class SqliteDevices implements DeviceStore {
 
   async listDevices(poolId: string, userId: string, options: { limit?: number; nextToken?: string } = {}): Promise<Page<Device>> {
     const limit = pageLimit(options.limit, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-    const after = decodeCursor(options.nextToken, userId);
+    const after = decodeDeviceCursor(options.nextToken, userId);
     const rows = (after
       ? this.db
         .prepare(`SELECT * FROM devices WHERE pool_id = ? AND user_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))
@@ -75,7 +66,7 @@ export class SqliteDevices implements DeviceStore {
     const items = rows.slice(0, limit).map(toDevice);
     if (rows.length <= limit) return { items };
     const last = rows[limit - 1]!;
-    return { items, nextToken: encodePageToken(`${last.created_at}:${last.id}`, pageScope(userId)) };
+    return { items, nextToken: encodeDeviceCursor(last.created_at, String(last.id), userId) };
   }
 
   async updateDevice(poolId: string, userId: string, deviceKey: string, patch: DevicePatch): Promise<Device | null> {
