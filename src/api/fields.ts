@@ -24,8 +24,13 @@ export const Token = str(1, 16_384, [/^[A-Za-z0-9\-_=.+/]+$/, '[A-Za-z0-9-_=.]+'
 export const AttributeName = str(1, 32, [/^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u, '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+']);
 export const AttributeValue = z.string({ error: 'Member must be a string' }).max(2048, 'Member must have length less than or equal to 2048');
 export const Attributes = z.array(z.object({ Name: AttributeName, Value: AttributeValue.optional() }), { error: 'Member must be a list' }).max(100);
-/** Free-form string maps (AuthParameters, ChallengeResponses, ClientMetadata). */
-export const StringMap = z.record(z.string(), z.string({ error: 'Member must be a string map' }), { error: 'Member must be a string map' });
+/**
+ * Free-form string maps (AuthParameters, ChallengeResponses, ClientMetadata). A null value is no value:
+ * amazon-cognito-identity-js sends `"DEVICE_KEY": null` when it answers again without its device.
+ */
+export const StringMap = z
+  .record(z.string(), z.string({ error: 'Member must be a string map' }).nullable(), { error: 'Member must be a string map' })
+  .transform((m) => Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => e[1] !== null)));
 /** Members the broker reads nothing of yet but clients send (AnalyticsMetadata, UserContextData). */
 export const Opaque = z.unknown();
 

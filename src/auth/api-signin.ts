@@ -1,12 +1,14 @@
 // The JSON API's entrances: InitiateAuth (USER_PASSWORD_AUTH, USER_SRP_AUTH) and RespondToAuthChallenge
-// (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED). The password checks, lockout and account states are the
+// (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER). The password checks, lockout and account states are the
 // native accounts' (the same as the hosted pages'); admission and tokens are admit.ts's. A challenge's
 // Session is an opaque single-use handle bound to its client and user, alive for the client's
 // AuthSessionValidity minutes.
 import { randomBytes } from 'node:crypto';
-import type { AppClient, Pool, User } from '../directory/types.js';
+import type { BrokerError } from '../shared/errors.js';
+import type { AppClient, Device, Pool, User } from '../directory/types.js';
+import { deviceNotFound, isDeviceNotFound } from '../native/devices.js';
 import { NotAuthorizedException, UserNotFoundException, InvalidParameterException } from '../native/errors.js';
-import { makeVerifier, serverChallenge, srpPoolName, verifyPasswordClaim, type SrpVerifier } from '../native/srp.js';
+import { isValidA, makeVerifier, serverChallenge, srpPoolName, verifyPasswordClaim, type SrpVerifier } from '../native/srp.js';
 import { admitAndIssue, type Entrance } from './admit.js';
 import type { AuthDeps } from './deps.js';
 import { newHandle, saveFlow, takeFlow, type FlowData } from './flows.js';
@@ -36,7 +38,7 @@ async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: U
 }
 
 /** The challenge a session answers, for this client and this challenge only; NotAuthorized when it is unknown, used or expired. */
-async function takeChallenge(d: AuthDeps, i: ApiSignIn, session: string, name: ChallengeName): Promise<FlowData['challenge'] | null> {
+async function takeChallenge(d: AuthDeps, i: ApiSignIn, session: string, name: ChallengeName): Promise<(FlowData['challenge'] & { expiresAt: number }) | null> {
   const flow = await takeFlow(d, 'challenge', i.pool.id, session);
   return flow && flow.name === name && flow.clientId === i.client.clientId ? flow : null;
 }
@@ -48,10 +50,37 @@ function newPasswordParameters(pool: Pool, user: User): Record<string, string> {
   return { USER_ID_FOR_SRP: user.username, requiredAttributes: JSON.stringify(required), userAttributes: JSON.stringify(shown) };
 }
 
-/** A proven password: a temporary one must be replaced first, else the user is admitted and gets tokens. */
+/** A proven password: a temporary one must be replaced first, else on to the device step. */
 function proven(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> {
-  if (user.status === 'FORCE_CHANGE_PASSWORD') return challenge(d, i, 'NEW_PASSWORD_REQUIRED', user, { userId: user.id }, newPasswordParameters(i.pool, user));
-  return admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
+  if (user.status === 'FORCE_CHANGE_PASSWORD') return challenge(d, i, 'NEW_PASSWORD_REQUIRED', user, { userId: user.id, entrance }, newPasswordParameters(i.pool, user));
+  return viaDevice(d, i, user, entrance);
+}
+
+/**
+ * The user is proven; the app's DEVICE_KEY, when it sends one, must be the user's device. A confirmed
+ * device (one with its SRP verifier) proves its own secret next, as Cognito asks (DEVICE_SRP_AUTH);
+ * an unconfirmed one, or none, goes straight to admission and tokens.
+ */
+async function viaDevice(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> {
+  if (i.deviceKey) {
+    const device = await d.store.devices.getDevice(i.pool.id, user.id, i.deviceKey);
+    if (!device) return failed(deviceNotFound());
+    if (device.verifier) return challenge(d, i, 'DEVICE_SRP_AUTH', user, { userId: user.id, entrance, deviceKey: device.deviceKey }, {});
+  }
+  return issue(d, i, user, entrance);
+}
+
+const issue = (d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> =>
+  admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
+
+/** The SRP answer's three fields. */
+interface SrpClaim { secretBlock: string; timestamp: string; signature: string }
+
+/** Whether a PASSWORD_CLAIM proves the verifier, for the SRP state a challenge kept. */
+function proves(d: AuthDeps, srp: NonNullable<FlowData['challenge']['srp']>, poolName: string, claim: SrpClaim, verifier: SrpVerifier): boolean {
+  return claim.secretBlock === srp.secretBlock && verifyPasswordClaim({
+    poolName, userIdForSrp: srp.userIdForSrp, verifier, A: srp.A, b: d.sealer.unseal(srp.sealedB), B: srp.B, ...claim, now: d.now(),
+  });
 }
 
 /** InitiateAuth USER_PASSWORD_AUTH. */
@@ -67,10 +96,19 @@ export async function initiatePasswordAuth(d: AuthDeps, i: ApiSignIn & { usernam
 /**
  * InitiateAuth USER_SRP_AUTH: the PASSWORD_VERIFIER challenge (SALT, SRP_B, SECRET_BLOCK and
  * USER_ID_FOR_SRP, the real username even when an alias was typed). An unknown name gets a challenge
- * like any other (a fake verifier), and fails at the answer as a wrong password does.
+ * like any other (a fake verifier), and fails at the answer as a wrong password does; a LEGACY client
+ * is told UserNotFoundException at once, as Cognito tells it.
  */
 export async function initiateSrpAuth(d: AuthDeps, i: ApiSignIn & { username: string; srpA: string }): Promise<AuthResult> {
-  const { userId, userIdForSrp, verifier } = await d.accounts.srpChallengeFor(i.pool, i.username);
+  if (!isValidA(i.srpA)) return failed(new InvalidParameterException('SRP_A is not a valid SRP value.'));
+  let found: Awaited<ReturnType<AuthDeps['accounts']['srpChallengeFor']>>;
+  try {
+    found = await d.accounts.srpChallengeFor(i.pool, i.username, contextOf(i));
+  } catch (err) {
+    if (isRefusal(err)) return failed(err);
+    throw err;
+  }
+  const { userId, userIdForSrp, verifier } = found;
   const { b, B } = serverChallenge(verifier);
   const secretBlock = randomBytes(64).toString('base64');
   return challenge(d, i, 'PASSWORD_VERIFIER', null, {
@@ -78,26 +116,72 @@ export async function initiateSrpAuth(d: AuthDeps, i: ApiSignIn & { username: st
   }, { SALT: verifier.salt, SRP_B: B, SECRET_BLOCK: secretBlock, USERNAME: userIdForSrp, USER_ID_FOR_SRP: userIdForSrp });
 }
 
-/** RespondToAuthChallenge PASSWORD_VERIFIER: the client's proof, counted against the lockout like a typed password. */
-export async function answerPasswordVerifier(
-  d: AuthDeps, i: ApiSignIn & { session: string; username: string; secretBlock: string; timestamp: string; signature: string },
-): Promise<AuthResult> {
+/**
+ * RespondToAuthChallenge PASSWORD_VERIFIER: the client's proof, counted against the lockout like a
+ * typed password. A DEVICE_KEY the server does not know leaves the challenge open: the clients answer
+ * "Device does not exist." by forgetting the device and answering again without it, with the same Session.
+ */
+export async function answerPasswordVerifier(d: AuthDeps, i: ApiSignIn & SrpClaim & { session: string; username: string }): Promise<AuthResult> {
   const flow = await takeChallenge(d, i, i.session, 'PASSWORD_VERIFIER');
   const srp = flow?.srp;
   if (!flow || !srp) return failed(sessionExpired());
   if (i.username !== srp.userIdForSrp && i.username !== flow.typedName) return failed(new InvalidParameterException('The USERNAME does not match the challenge.'));
-  const poolName = srpPoolName(i.pool.id);
-  const claim = (verifier: SrpVerifier) => i.secretBlock === srp.secretBlock && verifyPasswordClaim({
-    poolName, userIdForSrp: srp.userIdForSrp, verifier, A: srp.A, b: d.sealer.unseal(srp.sealedB), B: srp.B,
-    secretBlock: i.secretBlock, timestamp: i.timestamp, signature: i.signature, now: d.now(),
-  });
+  const claim = (verifier: SrpVerifier) => proves(d, srp, srpPoolName(i.pool.id), i, verifier);
   try {
     const user = await d.accounts.signInWithSrp(i.pool, flow.typedName ?? srp.userIdForSrp, flow.userId, claim, () => void claim(dummyVerifier()), contextOf(i));
-    return await proven(d, i, user, 'api-srp');
+    const result = await proven(d, i, user, 'api-srp');
+    if (result.kind === 'failed' && isDeviceNotFound(result.error))
+      await saveFlow(d, 'challenge', i.pool.id, i.session, withoutExpiry(flow), flow.expiresAt);
+    return result;
   } catch (err) {
     if (isRefusal(err)) return failed(err);
     throw err;
   }
+}
+
+const withoutExpiry = ({ expiresAt: _e, ...flow }: FlowData['challenge'] & { expiresAt: number }): FlowData['challenge'] => flow;
+
+/** The user a device challenge is for, when the answer names them (by username or alias) and the device is the one challenged. */
+async function deviceChallenge(
+  d: AuthDeps, i: ApiSignIn & { session: string; username: string }, name: 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER',
+): Promise<{ refused: BrokerError } | { flow: FlowData['challenge']; user: User; device: Device; verifier: SrpVerifier; entrance: Entrance }> {
+  const flow = await takeChallenge(d, i, i.session, name);
+  const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
+  if (!flow || !user || !flow.deviceKey) return { refused: sessionExpired() };
+  if (i.deviceKey !== flow.deviceKey) return { refused: new InvalidParameterException('The DEVICE_KEY does not match the challenge.') };
+  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return { refused: new UserNotFoundException() };
+  const device = await d.store.devices.getDevice(i.pool.id, user.id, flow.deviceKey);
+  if (!device?.verifier) return { refused: deviceNotFound() };
+  const verifier = JSON.parse(d.sealer.unseal(device.verifier)) as SrpVerifier;
+  return { flow, user, device, verifier, entrance: (flow.entrance ?? 'api-srp') as Entrance };
+}
+
+/**
+ * RespondToAuthChallenge DEVICE_SRP_AUTH: the device's SRP_A; answered with DEVICE_PASSWORD_VERIFIER,
+ * SRP as the user's (COGNITO.md §5) with the device's group key for the pool name and its key for the user.
+ */
+export async function answerDeviceSrp(d: AuthDeps, i: ApiSignIn & { session: string; username: string; srpA: string }): Promise<AuthResult> {
+  if (!isValidA(i.srpA)) return failed(new InvalidParameterException('SRP_A is not a valid SRP value.'));
+  const c = await deviceChallenge(d, i, 'DEVICE_SRP_AUTH');
+  if ('refused' in c) return failed(c.refused);
+  const { b, B } = serverChallenge(c.verifier);
+  const secretBlock = randomBytes(64).toString('base64');
+  return challenge(d, i, 'DEVICE_PASSWORD_VERIFIER', c.user, {
+    userId: c.user.id, entrance: c.entrance, deviceKey: c.device.deviceKey,
+    srp: { userIdForSrp: c.device.deviceKey, poolName: c.device.deviceGroupKey, A: i.srpA, B, sealedB: d.sealer.seal(b), secretBlock },
+  }, { SALT: c.verifier.salt, SRP_B: B, SECRET_BLOCK: secretBlock, USERNAME: c.user.username });
+}
+
+/** RespondToAuthChallenge DEVICE_PASSWORD_VERIFIER: the device's proof; then the user is admitted and gets tokens. */
+export async function answerDevicePasswordVerifier(d: AuthDeps, i: ApiSignIn & SrpClaim & { session: string; username: string }): Promise<AuthResult> {
+  const c = await deviceChallenge(d, i, 'DEVICE_PASSWORD_VERIFIER');
+  if ('refused' in c) return failed(c.refused);
+  const srp = c.flow.srp!;
+  if (!proves(d, srp, srp.poolName ?? '', i, c.verifier)) {
+    await d.store.audit.record({ poolId: i.pool.id, time: d.now(), type: 'sign_in.failure', userId: c.user.id, clientId: i.client.clientId, ip: i.ip, detail: { reason: 'device_proof', device: c.device.deviceKey } });
+    return failed(new NotAuthorizedException());
+  }
+  return issue(d, i, c.user, c.entrance);
 }
 
 /** RespondToAuthChallenge NEW_PASSWORD_REQUIRED: the user's own password (policy-checked) and the required attributes. */
@@ -112,7 +196,7 @@ export async function answerNewPassword(
   if (missing.length) return failed(new InvalidParameterException(`Missing required attributes: ${missing.join(', ')}`));
   try {
     const updated = await d.accounts.completeNewPassword(i.pool, user, i.newPassword, i.attributes, contextOf(i));
-    return await admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user: updated, via: 'COGNITO', entrance: 'api-new-password', ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
+    return await viaDevice(d, i, updated, 'api-new-password');
   } catch (err) {
     if (isRefusal(err)) return failed(err);
     throw err;

@@ -38,8 +38,15 @@ export interface FlowData {
     clientId?: string;
     /** The name as typed, which the lockout counts. */
     typedName?: string;
-    /** USER_SRP_AUTH's server state; b is sealed (with B it would give away the verifier). */
-    srp?: { userIdForSrp: string; A: string; B: string; sealedB: string; secretBlock: string };
+    /** How the password was proven, for the audit of the sign-in a device challenge finishes. */
+    entrance?: string;
+    /** The tracked device a DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER challenge is for. */
+    deviceKey?: string;
+    /**
+     * An SRP challenge's server state; b is sealed (with B it would give away the verifier). `poolName`
+     * is what the proof binds besides userIdForSrp: the pool's SRP name, or a device's group key.
+     */
+    srp?: { userIdForSrp: string; poolName?: string; A: string; B: string; sealedB: string; secretBlock: string };
   };
   /** Our LogoutRequest to a SAML IdP, until its LogoutResponse comes back. */
   logout: { providerName: string; logoutRequestId: string; logoutUri: string };

@@ -13,9 +13,10 @@ export interface NewSession {
 /**
  * Challenges a sign-in can stop at. CONFIRM_SIGN_UP: the password is proven but the account awaits its
  * code (the hosted pages' own); NEW_PASSWORD_REQUIRED: a temporary password must be replaced;
- * PASSWORD_VERIFIER: USER_SRP_AUTH's proof of the password.
+ * PASSWORD_VERIFIER: USER_SRP_AUTH's proof of the password; DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER:
+ * the same proof by a tracked device of the device's own secret, after the user's password.
  */
-export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER';
+export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */

@@ -337,10 +337,12 @@ export class Accounts {
   /**
    * The first half of USER_SRP_AUTH: the user a name designates and the verifier to challenge with.
    * Nothing is counted yet (the proof comes with the answer). An unknown name, a user without a
-   * password or without a verifier gets a fake verifier, stable per name, so the challenge looks alike.
+   * password or without a verifier gets a fake verifier, stable per name, so the challenge looks alike
+   * (but a LEGACY client is told an unknown name at once: UserNotFoundException).
    */
-  async srpChallengeFor(pool: Pool, username: string): Promise<{ userId: string | null; userIdForSrp: string; verifier: SrpVerifier }> {
+  async srpChallengeFor(pool: Pool, username: string, ctx: SignInContext = {}): Promise<{ userId: string | null; userIdForSrp: string; verifier: SrpVerifier }> {
     const user = await findUser(this.store, pool, username);
+    if (!user && !hides(ctx)) throw new UserNotFoundException();
     const real = user && hasPassword(user) ? srpVerifierOf(this.sealer, user) : null;
     if (user && real) return { userId: user.id, userIdForSrp: user.username, verifier: real };
     const key = Buffer.from(await this.fakeKey.mac(`${pool.id}:${username}`), 'base64url');

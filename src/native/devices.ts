@@ -15,7 +15,9 @@ interface DeviceDeps {
   now(): number;
 }
 
-export const deviceNotFound = () => new NotFound('ResourceNotFoundException', 'Device does not exist.');
+const DEVICE_NOT_FOUND = 'Device does not exist.';
+export const deviceNotFound = () => new NotFound('ResourceNotFoundException', DEVICE_NOT_FOUND);
+export const isDeviceNotFound = (err: { code: string; message: string }) => err.code === 'ResourceNotFoundException' && err.message === DEVICE_NOT_FOUND;
 
 /** A new, unconfirmed device for this sign-in: `<region>_<uuid>` as Cognito names them, and its group key. */
 export async function newDevice(d: DeviceDeps, pool: Pool, user: User, ip: string | null): Promise<{ DeviceKey: string; DeviceGroupKey: string }> {

@@ -5,7 +5,7 @@
 // broker runs whole, on SQLite, over HTTP.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { CognitoIdentityProviderClient, GetTokensFromRefreshTokenCommand, GetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, ForgetDeviceCommand, GetTokensFromRefreshTokenCommand, GetUserCommand, ListDevicesCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import {
   autoSignIn, confirmResetPassword, confirmSignUp, fetchAuthSession, fetchUserAttributes, getCurrentUser, resetPassword, signIn, signOut, signUp, updatePassword,
@@ -15,6 +15,7 @@ import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 
 const POOL = 'local_Amp1';
 const CLIENT = 'web';
+const DEVICE_POOL = 'local_AmpDev1';
 const PASSWORD = 'correct horse battery staple';
 const CONFIG = `
 pools:
@@ -26,6 +27,14 @@ pools:
       PasswordPolicy: { MinimumLength: 8 }
     Clients:
       - ClientId: ${CLIENT}                # an API-only public client, as Amplify's default (SRP) needs
+        ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+  - Id: ${DEVICE_POOL}
+    PoolName: AmplifyDevices
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    DeviceConfiguration: { ChallengeRequiredOnNewDevice: false, DeviceOnlyRememberedOnUserPrompt: false }
+    Clients:
+      - ClientId: devices
         ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
@@ -61,6 +70,8 @@ describe('the Cognito JSON API, through an unchanged Amplify JS v6 app', () => {
     // The one line an app changes: everything else is Amplify's default (SRP, its token store).
     Amplify.configure({ Auth: { Cognito: { userPoolId: POOL, userPoolClientId: CLIENT, userPoolEndpoint: broker.url } } });
   });
+  /** What each RespondToAuthChallenge answered (its ChallengeName, or tokens) and what failed. */
+  const steps = () => calls.map((c) => (c.error ? `${c.action} ${c.error}` : c.body.ChallengeName ? `${c.action} → ${String(c.body.ChallengeName)}` : c.action));
   afterEach(async () => {
     await signOut(); // Amplify refuses to sign in while someone is signed in
     calls = [];
@@ -273,5 +284,35 @@ describe('the Cognito JSON API, through an unchanged Amplify JS v6 app', () => {
     const refusal = calls.at(-1)!;
     assert.deepEqual([refusal.status, refusal.error], [400, 'UserNotConfirmedException'], `the broker said ${refusal.action} ${refusal.error}`);
     assert.equal((await refused(getCurrentUser())).name, 'UserUnAuthenticatedException');
+  });
+
+  it('tracks the device: Amplify confirms it, proves it at the next sign-in (device SRP), and signs in afresh once it is forgotten', async () => {
+    Amplify.configure({ Auth: { Cognito: { userPoolId: DEVICE_POOL, userPoolClientId: 'devices', userPoolEndpoint: broker.url } } });
+    try {
+      const email = fresh('dev');
+      await newUser(email);
+      calls = [];
+      await signedIn(email);
+      assert.deepEqual(steps(), ['InitiateAuth → PASSWORD_VERIFIER', 'RespondToAuthChallenge', 'ConfirmDevice']);
+      const { tokens } = await fetchAuthSession();
+      const [device] = (await sdk.send(new ListDevicesCommand({ AccessToken: tokens!.accessToken.toString() }))).Devices ?? [];
+      assert.ok(device, 'Amplify confirmed the device it was given');
+      await signOut();
+
+      calls = [];
+      await signedIn(email);
+      assert.deepEqual(steps(), ['InitiateAuth → PASSWORD_VERIFIER', 'RespondToAuthChallenge → DEVICE_SRP_AUTH', 'RespondToAuthChallenge → DEVICE_PASSWORD_VERIFIER', 'RespondToAuthChallenge']);
+      const access = (await fetchAuthSession()).tokens!.accessToken.toString();
+      await sdk.send(new ForgetDeviceCommand({ AccessToken: access, DeviceKey: device.DeviceKey }));
+      await signOut();
+
+      // Forgotten on the server: "Device does not exist.", and Amplify forgets its keys and answers the same challenge again.
+      calls = [];
+      await signedIn(email);
+      assert.deepEqual(steps(), ['InitiateAuth → PASSWORD_VERIFIER', 'RespondToAuthChallenge ResourceNotFoundException', 'RespondToAuthChallenge', 'ConfirmDevice']);
+    } finally {
+      await signOut();
+      Amplify.configure({ Auth: { Cognito: { userPoolId: POOL, userPoolClientId: CLIENT, userPoolEndpoint: broker.url } } });
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
 } from 'amazon-cognito-identity-js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { claimsOf } from '../support/jwt.js';
+import { srpTimestamp } from '../../src/native/srp.js';
 
 const POOL = 'local_Api1';
 const PASSWORD = 'correct horse battery staple';
@@ -34,6 +35,9 @@ pools:
         RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 0 }
       - ClientId: spa
         CallbackURLs: [http://localhost:5555/callback]
+      - ClientId: legacy
+        PreventUserExistenceErrors: LEGACY
+        ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
       - ClientId: confidential
         ClientSecret: confidential-client-secret-0123456789
         ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
@@ -157,6 +161,18 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(user.UserAttributes?.find((a) => a.Name === 'email')?.Value, 'eve@example.com');
       const off = await refused(sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'web', AuthParameters: { USERNAME: 'eve@example.com', PASSWORD } })));
       assert.deepEqual([off.name, off.status], ['InvalidParameterException', 400]);
+    });
+
+    it('tells a LEGACY client an unknown user at once, SRP included (UserNotFoundException), and a known one a wrong password', async () => {
+      await newUser('leg@example.com');
+      const srp = await new Promise<{ code: string; message: string }>((resolve) =>
+        new CognitoUser({ Username: 'nobody@example.com', Pool: new CognitoUserPool({ UserPoolId: POOL, ClientId: 'legacy', endpoint: `${broker.url}/` }) })
+          .authenticateUser(new AuthenticationDetails({ Username: 'nobody@example.com', Password: PASSWORD }), { onSuccess: () => resolve({ code: 'none', message: '' }), onFailure: resolve }));
+      assert.deepEqual([srp.code, srp.message], ['UserNotFoundException', 'User does not exist.']);
+      const password = await refused(sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'legacy', AuthParameters: { USERNAME: 'nobody@example.com', PASSWORD } })));
+      assert.deepEqual([password.name, password.message], ['UserNotFoundException', 'User does not exist.']);
+      const wrong = await refused(sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'legacy', AuthParameters: { USERNAME: 'leg@example.com', PASSWORD: 'not the password' } })));
+      assert.deepEqual([wrong.name, wrong.message], ['NotAuthorizedException', 'Incorrect username or password.']);
     });
 
     it('answers every refusal with the exception the SDK knows, HTTP 400', async () => {
@@ -306,7 +322,7 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       await new Promise<void>((resolve, reject) => new CognitoUser({ Username: email, Pool: devicePool() }).confirmRegistration(code, true, (err) => (err ? reject(err) : resolve())));
     }
 
-    it('gives a new sign-in a device; confirmed, it is listed, signs in again, and once forgotten "Device does not exist."', async () => {
+    it('gives a new sign-in a device; confirmed, it is listed and must prove itself, and once forgotten "Device does not exist."', async () => {
       await deviceUser('ned@example.com');
       const first = await signIn('ned@example.com');
       const meta = first.AuthenticationResult!.NewDeviceMetadata!;
@@ -320,9 +336,31 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       const got = await sdk.send(new GetDeviceCommand({ AccessToken: token, DeviceKey: meta.DeviceKey }));
       assert.ok(got.Device?.DeviceAttributes?.some((a) => a.Name === 'device_name' && a.Value === 'test laptop'));
       assert.deepEqual((await sdk.send(new ListDevicesCommand({ AccessToken: token }))).Devices?.map((d) => d.DeviceKey), [meta.DeviceKey]);
+      // A confirmed device proves its own secret after the password (this one's verifier is made up: no proof can match it).
       const again = await signIn('ned@example.com', meta.DeviceKey);
-      assert.ok(again.AuthenticationResult?.AccessToken);
-      assert.equal(again.AuthenticationResult?.NewDeviceMetadata, undefined, 'a known device gets no new one');
+      assert.deepEqual([again.ChallengeName, again.ChallengeParameters, again.AuthenticationResult], ['DEVICE_SRP_AUTH', {}, undefined]);
+      const answerDevice = (session: string, responses: Record<string, string>, name: 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' = 'DEVICE_SRP_AUTH') => sdk.send(new RespondToAuthChallengeCommand({
+        ClientId: 'devices', ChallengeName: name, Session: session, ChallengeResponses: { USERNAME: 'ned@example.com', DEVICE_KEY: meta.DeviceKey!, ...responses },
+      }));
+      const badA = await refused(answerDevice(again.Session!, { SRP_A: '0' }));
+      assert.deepEqual([badA.name, badA.message], ['InvalidParameterException', 'SRP_A is not a valid SRP value.']);
+      const otherKey = await refused(answerDevice(again.Session!, { SRP_A: '2', DEVICE_KEY: 'local_00000000-0000-0000-0000-000000000000' }));
+      assert.deepEqual([otherKey.name, otherKey.message], ['InvalidParameterException', 'The DEVICE_KEY does not match the challenge.']);
+      const retry = await signIn('ned@example.com', meta.DeviceKey);
+      const verifier = await answerDevice(retry.Session!, { SRP_A: '2' });
+      assert.equal(verifier.ChallengeName, 'DEVICE_PASSWORD_VERIFIER');
+      assert.equal(verifier.ChallengeParameters?.SALT, 'cd'.repeat(16), 'the salt the device was confirmed with');
+      assert.match(verifier.ChallengeParameters?.SRP_B ?? '', /^[0-9a-f]+$/);
+      const claim = { PASSWORD_CLAIM_SECRET_BLOCK: verifier.ChallengeParameters!.SECRET_BLOCK!, TIMESTAMP: srpTimestamp(Date.now()), PASSWORD_CLAIM_SIGNATURE: 'AAAA' };
+      const wrong = await refused(answerDevice(verifier.Session!, claim, 'DEVICE_PASSWORD_VERIFIER'));
+      assert.deepEqual([wrong.name, wrong.message], ['NotAuthorizedException', 'Incorrect username or password.']);
+      const used = await refused(answerDevice(verifier.Session!, claim, 'DEVICE_PASSWORD_VERIFIER'));
+      assert.deepEqual([used.name, used.message], ['NotAuthorizedException', 'Invalid session for the user, session is expired.']);
+      // A device given but never confirmed has no secret to prove: the password is enough.
+      const other = (await signIn('ned@example.com')).AuthenticationResult!.NewDeviceMetadata!;
+      const unconfirmed = await signIn('ned@example.com', other.DeviceKey);
+      assert.ok(unconfirmed.AuthenticationResult?.AccessToken);
+      assert.equal(unconfirmed.AuthenticationResult?.NewDeviceMetadata, undefined, 'a known device gets no new one');
       await sdk.send(new ForgetDeviceCommand({ AccessToken: token, DeviceKey: meta.DeviceKey }));
       const gone = await refused(signIn('ned@example.com', meta.DeviceKey));
       assert.deepEqual([gone.name, gone.message], ['ResourceNotFoundException', 'Device does not exist.']);
@@ -330,14 +368,46 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.deepEqual([lookup.name, lookup.message], ['ResourceNotFoundException', 'Device does not exist.']);
     });
 
-    it('lets amazon-cognito-identity-js confirm its device itself after an SRP sign-in', async () => {
+    /** The actions (and challenge names) a client sends while `run` runs: the global fetch it calls, wrapped. */
+    async function recorded<T>(run: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+      const realFetch = globalThis.fetch;
+      const sent: string[] = [];
+      globalThis.fetch = async (input, init) => {
+        const target = new Headers(init?.headers).get('x-amz-target')?.replace('AWSCognitoIdentityProviderService.', '') ?? '';
+        const body = JSON.parse(String(init?.body ?? '{}')) as { ChallengeName?: string; ChallengeResponses?: Record<string, unknown> };
+        sent.push([target, body.ChallengeName, body.ChallengeResponses && 'DEVICE_KEY' in body.ChallengeResponses ? `DEVICE_KEY=${body.ChallengeResponses.DEVICE_KEY === null ? 'null' : 'set'}` : undefined].filter(Boolean).join(' '));
+        return realFetch(input, init);
+      };
+      try {
+        return { result: await run(), sent };
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+    }
+
+    it('lets amazon-cognito-identity-js confirm its device, prove it at the next sign-in (device SRP), and sign in again once it is forgotten', async () => {
       await deviceUser('ora@example.com');
       const user = new CognitoUser({ Username: 'ora@example.com', Pool: devicePool() });
-      const session = await srpSignIn(user, PASSWORD);
-      const devices = await sdk.send(new ListDevicesCommand({ AccessToken: session.getAccessToken().getJwtToken() }));
-      assert.equal(devices.Devices?.length, 1, 'the client confirmed the device the sign-in gave it');
-      const again = await srpSignIn(new CognitoUser({ Username: 'ora@example.com', Pool: devicePool() }), PASSWORD);
-      assert.ok(again.isValid());
+      const first = await recorded(() => srpSignIn(user, PASSWORD));
+      assert.deepEqual(first.sent, ['InitiateAuth', 'RespondToAuthChallenge PASSWORD_VERIFIER', 'ConfirmDevice']);
+      const token = first.result.getAccessToken().getJwtToken();
+      const [device] = (await sdk.send(new ListDevicesCommand({ AccessToken: token }))).Devices ?? [];
+      assert.ok(device, 'the client confirmed the device the sign-in gave it');
+
+      // The same app signs in again: its device proves itself with the secret only it keeps.
+      const again = await recorded(() => srpSignIn(user, PASSWORD));
+      assert.deepEqual(again.sent, ['InitiateAuth', 'RespondToAuthChallenge PASSWORD_VERIFIER DEVICE_KEY=set', 'RespondToAuthChallenge DEVICE_SRP_AUTH DEVICE_KEY=set', 'RespondToAuthChallenge DEVICE_PASSWORD_VERIFIER DEVICE_KEY=set']);
+      assert.ok(again.result.isValid());
+      const completed = await broker.store.audit.list('local_Dev1', { type: 'sign_in.completed' });
+      assert.deepEqual(completed[0]!.detail, { via: 'COGNITO', entrance: 'api-srp', device: device.DeviceKey });
+
+      // Forgotten on the server, the device is "Device does not exist.": the client drops it and answers the same challenge again.
+      await sdk.send(new ForgetDeviceCommand({ AccessToken: token, DeviceKey: device.DeviceKey }));
+      const third = await recorded(() => srpSignIn(user, PASSWORD));
+      assert.deepEqual(third.sent, ['InitiateAuth', 'RespondToAuthChallenge PASSWORD_VERIFIER DEVICE_KEY=set', 'RespondToAuthChallenge PASSWORD_VERIFIER DEVICE_KEY=null', 'ConfirmDevice']);
+      const now = (await sdk.send(new ListDevicesCommand({ AccessToken: third.result.getAccessToken().getJwtToken() }))).Devices ?? [];
+      assert.equal(now.length, 1);
+      assert.notEqual(now[0]!.DeviceKey, device.DeviceKey, 'a new device, confirmed by the client');
     });
   });
 

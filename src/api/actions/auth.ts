@@ -1,7 +1,7 @@
 // InitiateAuth, RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken: sign-in through the
 // sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
 import { z } from 'zod';
-import { answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
+import { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
 import { verifyClientSecret } from '../../directory/secrets.js';
 import type { AppClient } from '../../directory/types.js';
 import { issueFromRefresh, RefreshRefused, type IssuedTokens } from '../../tokens/issue.js';
@@ -18,6 +18,12 @@ const param = (map: Record<string, string> | undefined, name: string): string =>
   const v = map?.[name];
   if (!v) throw apiException('InvalidParameterException', `Missing required parameter ${name}`);
   return v;
+};
+
+const srpAOf = (map: Record<string, string> | undefined): string => {
+  const srpA = param(map, 'SRP_A');
+  if (!/^[0-9a-fA-F]{1,1024}$/.test(srpA)) throw apiException('InvalidParameterException', 'SRP_A is not a hexadecimal number');
+  return srpA;
 };
 
 /** A refresh token's new tokens; `reuse` is how a rotated token presented again answers (the family is revoked either way). */
@@ -45,7 +51,7 @@ function checkClientSecret(client: AppClient, secret: string | undefined): void 
 
 export const initiateAuth = defineAction({
   name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
-  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet; a DEVICE_KEY must be the user’s (no DEVICE_SRP_AUTH challenge yet: there is no MFA for it to skip).',
+  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
   errors: ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'],
   input: z.object({
     AuthFlow: z.string({ error: 'Member must not be null' }), ClientId, AuthParameters: StringMap.optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
@@ -63,9 +69,7 @@ export const initiateAuth = defineAction({
         const username = param(p, 'USERNAME');
         const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
         checkAuthFlow(c.client, 'ALLOW_USER_SRP_AUTH');
-        const srpA = param(p, 'SRP_A');
-        if (!/^[0-9a-fA-F]{1,1024}$/.test(srpA)) throw apiException('InvalidParameterException', 'SRP_A is not a hexadecimal number');
-        return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA }));
+        return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA: srpAOf(p) }));
       }
       case 'REFRESH_TOKEN_AUTH':
       case 'REFRESH_TOKEN': {
@@ -83,8 +87,8 @@ export const initiateAuth = defineAction({
 });
 
 export const respondToAuthChallenge = defineAction({
-  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP) or NEW_PASSWORD_REQUIRED.', state: 'partial',
-  notes: 'MFA, device (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) and custom challenges are not served yet.',
+  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.', state: 'partial',
+  notes: 'MFA and custom challenges are not served yet.',
   errors: ['NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'ResourceNotFoundException'],
   input: z.object({ ClientId, ChallengeName: z.string({ error: 'Member must not be null' }), Session, ChallengeResponses: StringMap.optional(), ...CLIENT_EXTRAS }),
   async handle(call, i) {
@@ -92,10 +96,16 @@ export const respondToAuthChallenge = defineAction({
     const username = param(r, 'USERNAME');
     const c = await forClient(call, i.ClientId, username, r?.SECRET_HASH);
     const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r) };
-    if (i.ChallengeName === 'PASSWORD_VERIFIER')
-      return authResponse(await answerPasswordVerifier(call.s, {
-        ...base, secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE'),
-      }));
+    const claim = () => ({ secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE') });
+    if (i.ChallengeName === 'PASSWORD_VERIFIER') return authResponse(await answerPasswordVerifier(call.s, { ...base, ...claim() }));
+    if (i.ChallengeName === 'DEVICE_SRP_AUTH') {
+      param(r, 'DEVICE_KEY');
+      return authResponse(await answerDeviceSrp(call.s, { ...base, srpA: srpAOf(r) }));
+    }
+    if (i.ChallengeName === 'DEVICE_PASSWORD_VERIFIER') {
+      param(r, 'DEVICE_KEY');
+      return authResponse(await answerDevicePasswordVerifier(call.s, { ...base, ...claim() }));
+    }
     if (i.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
       const attributes: Record<string, string> = {};
       for (const [k, v] of Object.entries(r ?? {})) if (k.startsWith('userAttributes.')) attributes[k.slice('userAttributes.'.length)] = v;
