@@ -98,6 +98,7 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
+    ...(settings.API_CORS_ORIGINS ? { corsOrigins: settings.API_CORS_ORIGINS } : {}),
     samlMetadata,
     spKeys: new SpKeys(store, sealer),
     issuerOf: (poolId) => `${url}/${poolId}`,

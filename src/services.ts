@@ -5,6 +5,8 @@ import type { Delivery } from './delivery/index.js';
 /** The sign-in core's dependencies (store, accounts, federation, clock), plus what the doors need besides. */
 export interface Services extends AuthDeps {
   delivery: Delivery;
+  /** API_CORS_ORIGINS: the browser origins the JSON API answers (`*`: any); unset, those of the clients' URLs. */
+  corsOrigins?: readonly string[];
 }
 
 /** `ISS = PUBLIC_URL/<poolId>` (README.md, "Apps: each pool is an OpenID Provider"). */

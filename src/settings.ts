@@ -13,6 +13,14 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
+const isOrigin = (o: string): boolean => {
+  try {
+    return new URL(o).origin === o;
+  } catch {
+    return false;
+  }
+};
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(9000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -33,6 +41,11 @@ const envSchema = z.object({
     .string()
     .refine((v) => v === 'outbox' || /^smtps?:\/\//.test(v), 'must be "outbox" or an smtp:// or smtps:// URL')
     .default('outbox'),
+  API_CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => o === '*' || isOrigin(o)), 'must be "*" or a comma-separated list of origins (scheme://host[:port], no path)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -120,8 +120,14 @@ describe('environment', () => {
     assert.throws(() => loadSettings({ ...base, PUBLIC_URL: 'http://broker.example' }), /environment: PUBLIC_URL: must be an https URL/);
     assert.throws(() => loadSettings({ ...base, MONGODB_URI: 'postgres://x' }), /environment: MONGODB_URI: must be a mongodb/);
     assert.throws(() => loadSettings({ ...base, DELIVERY: 'pigeon' }), /environment: DELIVERY/);
+    assert.throws(() => loadSettings({ ...base, API_CORS_ORIGINS: 'https://app.example/login' }), /environment: API_CORS_ORIGINS: must be "\*" or a comma-separated list of origins/);
     assert.throws(() => loadSettings({ ...base, ADMIN_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE' }), /must be set together/);
     assert.throws(() => loadSettings({ BROKER_CONFIG: 'config/missing.yaml' }), /BROKER_CONFIG: cannot read .*missing\.yaml: ENOENT/);
+  });
+
+  it('takes API_CORS_ORIGINS as a list of origins', () => {
+    assert.deepEqual(loadSettings({ ...base, API_CORS_ORIGINS: 'https://app.example, http://localhost:3000' }).API_CORS_ORIGINS, ['https://app.example', 'http://localhost:3000']);
+    assert.equal(loadSettings(base).API_CORS_ORIGINS, undefined);
   });
 
   it('takes PUBLIC_URL as given, without a trailing slash', () => {

@@ -7,7 +7,7 @@ import { confirmDeviceAction, forgetDeviceAction, getDevice, listDevices, update
 import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
-import { apiWire, originsFromClients } from './wire.js';
+import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
   signUp, confirmSignUp, resendConfirmationCode,
@@ -18,5 +18,5 @@ export const ACTIONS: readonly ApiAction[] = [
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {
-  return apiWire(s, new Map(ACTIONS.map((a) => [a.name, a])), originsFromClients(s));
+  return apiWire(s, new Map(ACTIONS.map((a) => [a.name, a])), allowedOrigins(s, s.corsOrigins));
 }

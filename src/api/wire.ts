@@ -14,22 +14,48 @@ const JSON_TYPE = 'application/x-amz-json-1.1';
 const ALLOWED_HEADERS = 'content-type, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, x-amz-content-sha256, authorization, amz-sdk-invocation-id, amz-sdk-request, cache-control, x-amz-api-version';
 const EXPOSED_HEADERS = 'x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date';
 
-/** Which origins may call the API from a browser: the given list, else the origins of every client's callback and logout URLs. */
+/** Whether a browser page of this origin may call the API. */
 export type OriginCheck = (origin: string) => Promise<boolean>;
 
-export function originsFromClients(s: Services): OriginCheck {
+/** How long the origins derived from the clients are kept: a client changed elsewhere counts within this. */
+const ORIGINS_TTL_MS = 5_000;
+
+/**
+ * Which origins may call the API from a browser: the configured list (API_CORS_ORIGINS; `*` for any),
+ * else the origins of every client's callback and logout URLs, read at most once per ORIGINS_TTL_MS
+ * (not per request: a preflight must not list every pool's clients).
+ */
+export function allowedOrigins(s: Pick<Services, 'store' | 'now'>, configured: readonly string[] | undefined): OriginCheck {
+  if (configured?.includes('*')) return async () => true;
+  if (configured) {
+    const set = new Set(configured);
+    return async (origin) => set.has(origin);
+  }
+  let cached: { at: number; origins: Promise<Set<string>> } | undefined;
   return async (origin) => {
-    for (const pool of await s.store.pools.listPools())
-      for (const c of await s.store.pools.listClients(pool.id))
-        for (const url of [...c.settings.CallbackURLs, ...c.settings.LogoutURLs]) {
-          try {
-            if (new URL(url).origin === origin) return true;
-          } catch {
-            // an app scheme (myapp://): no browser origin
-          }
-        }
-    return false;
+    const now = s.now();
+    if (!cached || now - cached.at >= ORIGINS_TTL_MS) {
+      const origins = clientOrigins(s);
+      cached = { at: now, origins };
+      origins.catch(() => { if (cached?.origins === origins) cached = undefined; }); // an unreachable store is not remembered
+    }
+    return (await cached.origins).has(origin);
   };
+}
+
+async function clientOrigins(s: Pick<Services, 'store'>): Promise<Set<string>> {
+  const origins = new Set<string>();
+  for (const pool of await s.store.pools.listPools())
+    for (const c of await s.store.pools.listClients(pool.id))
+      for (const url of [...c.settings.CallbackURLs, ...c.settings.LogoutURLs]) {
+        try {
+          const { origin } = new URL(url);
+          if (origin !== 'null') origins.add(origin); // an app scheme (myapp://) has no browser origin
+        } catch {
+          // not a URL the browser could be at
+        }
+      }
+  return origins;
 }
 
 function answer(ctx: Context, status: number, body: unknown): void {

@@ -450,5 +450,17 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       const answer = await fetch(`${broker.url}/`, { method: 'POST', headers: { origin: 'http://localhost:5555', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser' }, body: '{"AccessToken":"x.y.z"}' });
       assert.match(answer.headers.get('access-control-expose-headers') ?? '', /x-amzn-ErrorType/);
     });
+
+    it('answers the origins API_CORS_ORIGINS lists instead, when it is set', async () => {
+      const listed = await startTestBroker(CONFIG, { API_CORS_ORIGINS: 'https://app.example,https://admin.example' });
+      try {
+        const allowed = async (origin: string) => (await fetch(`${listed.url}/`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } })).headers.get('access-control-allow-origin');
+        assert.equal(await allowed('https://app.example'), 'https://app.example');
+        assert.equal(await allowed('https://admin.example'), 'https://admin.example');
+        assert.equal(await allowed('http://localhost:5555'), null, 'a callback URL origin is not enough once origins are configured');
+      } finally {
+        await listed.close();
+      }
+    });
   });
 });
