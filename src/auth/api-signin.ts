@@ -202,3 +202,23 @@ export async function answerNewPassword(
     throw err;
   }
 }
+
+/**
+ * SignUp's Session: the new account awaiting its code (CONFIRM_SIGN_UP), bound to the client and user,
+ * for ConfirmSignUp to hand on.
+ */
+export async function signUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, user: User): Promise<string> {
+  return ((await challenge(d, i, 'CONFIRM_SIGN_UP', user, { userId: user.id }, {})) as { session: string }).session;
+}
+
+/**
+ * ConfirmSignUp's Session, given only when the call carried the sign-up's own Session (same client,
+ * same user, unexpired, once): the confirmed user may then be signed in with it (InitiateAuth
+ * USER_AUTH) without a second code. A missing or stale one confirms all the same and gives none.
+ */
+export async function confirmedSignUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, session: string | undefined, user: User): Promise<string | undefined> {
+  if (!session) return undefined;
+  const flow = await takeChallenge(d, i, session, 'CONFIRM_SIGN_UP');
+  if (flow?.userId !== user.id) return undefined;
+  return ((await challenge(d, i, 'SIGNED_UP', user, { userId: user.id }, {})) as { session: string }).session;
+}

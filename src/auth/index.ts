@@ -11,5 +11,5 @@ export { handleLogoutMessage, signOut } from './logout.js';
 export { accountContext, afterSignUp, answerConfirmation, signInWithPassword, type PasswordSignIn } from './password.js';
 export { failed, isRefusal, type AuthResult, type ChallengeName, type NewSession } from './results.js';
 export { closeSession, findSession, SESSION_MS } from './sessions.js';
-export { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth, type ApiSignIn } from './api-signin.js';
+export { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, confirmedSignUpSession, signUpSession, initiatePasswordAuth, initiateSrpAuth, type ApiSignIn } from './api-signin.js';
 export { API_SCOPES } from './admit.js';

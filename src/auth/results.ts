@@ -14,9 +14,11 @@ export interface NewSession {
  * Challenges a sign-in can stop at. CONFIRM_SIGN_UP: the password is proven but the account awaits its
  * code (the hosted pages' own); NEW_PASSWORD_REQUIRED: a temporary password must be replaced;
  * PASSWORD_VERIFIER: USER_SRP_AUTH's proof of the password; DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER:
- * the same proof by a tracked device of the device's own secret, after the user's password.
+ * the same proof by a tracked device of the device's own secret, after the user's password. SIGNED_UP
+ * (the broker's own name): a sign-up just confirmed by its code, whose Session InitiateAuth USER_AUTH
+ * may take instead of a first factor.
  */
-export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER';
+export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' | 'SIGNED_UP';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */

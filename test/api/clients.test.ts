@@ -238,6 +238,22 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.ok(body.id_token, 'an API sign-in refreshes with an ID token at the token endpoint too');
     });
 
+    it("hands SignUp's Session to ConfirmSignUp, which answers one for signing in; without it, or with another's, none", async () => {
+      const up = (email: string) => sdk.send(new SignUpCommand({ ClientId: 'web', Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+      const confirmWith = async (email: string, session?: string) =>
+        sdk.send(new ConfirmSignUpCommand({ ClientId: 'web', Username: email, ConfirmationCode: await broker.lastCode(email), ...(session ? { Session: session } : {}) }));
+      const ivy = await up('ivy@example.com');
+      assert.ok(ivy.Session && ivy.Session.length >= 20 && ivy.Session.length <= 2048, 'an opaque Session within Cognito’s bounds');
+      const confirmed = await confirmWith('ivy@example.com', ivy.Session);
+      assert.ok(confirmed.Session && confirmed.Session !== ivy.Session);
+      const jon = await up('jon@example.com');
+      assert.equal((await confirmWith('jon@example.com', ivy.Session)).Session, undefined, 'another user’s (used) Session gives none');
+      const kim = await up('kim@example.com');
+      assert.ok(kim.Session);
+      assert.equal((await confirmWith('kim@example.com')).Session, undefined, 'no Session given, none answered: confirmed all the same');
+      assert.ok(jon.Session);
+    });
+
     it('lets one of 10 parallel sign-ups of one name win, the rest UsernameExistsException', async () => {
       const attempts = await Promise.allSettled(Array.from({ length: 10 }, () =>
         sdk.send(new SignUpCommand({ ClientId: 'web', Username: 'race@example.com', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'race@example.com' }] }))));

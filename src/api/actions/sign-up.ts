@@ -1,5 +1,6 @@
 // SignUp, ConfirmSignUp, ResendConfirmationCode: the native account operations the hosted pages use.
 import { z } from 'zod';
+import { confirmedSignUpSession, signUpSession } from '../../auth/index.js';
 import { defineAction } from '../action.js';
 import { Attributes, CLIENT_EXTRAS, ClientId, ConfirmationCode, Password, SecretHash, Session, Username } from '../fields.js';
 import { deliveryShape, forClient } from './common.js';
@@ -7,8 +8,8 @@ import { deliveryShape, forClient } from './common.js';
 const attributeMap = (list: { Name: string; Value?: string | undefined }[] = []) => Object.fromEntries(list.map((a) => [a.Name, a.Value ?? '']));
 
 export const signUp = defineAction({
-  name: 'SignUp', summary: 'Registers a user; a code is sent to confirm the account.', state: 'partial',
-  notes: 'ValidationData is accepted and not used (no pre sign-up trigger yet); the response carries no Session (no sign-in after sign-up yet).',
+  name: 'SignUp', summary: 'Registers a user; a code is sent to confirm the account. The Session is for ConfirmSignUp.', state: 'partial',
+  notes: 'ValidationData is accepted and not used (no pre sign-up trigger yet); a Password is required (no passwordless pools yet).',
   errors: ['UsernameExistsException', 'InvalidPasswordException', 'InvalidParameterException', 'NotAuthorizedException', 'LimitExceededException', 'TooManyRequestsException'],
   input: z.object({
     ClientId, Username, Password, SecretHash: SecretHash.optional(), UserAttributes: Attributes.optional(), ValidationData: Attributes.optional(), ...CLIENT_EXTRAS,
@@ -16,21 +17,23 @@ export const signUp = defineAction({
   async handle(call, i) {
     const { pool, client } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
     const r = await call.s.accounts.signUp(pool, { clientId: client.clientId, ip: call.ip, username: i.Username, password: i.Password, attributes: attributeMap(i.UserAttributes) });
-    return { UserConfirmed: r.confirmed, UserSub: r.user.sub, ...deliveryShape(r.delivery) };
+    const session = await signUpSession(call.s, { pool, client, ip: call.ip }, r.user);
+    return { UserConfirmed: r.confirmed, UserSub: r.user.sub, ...deliveryShape(r.delivery), Session: session };
   },
 });
 
 export const confirmSignUp = defineAction({
-  name: 'ConfirmSignUp', summary: 'Confirms a new account with the code it was sent.', state: 'partial',
-  notes: 'The response carries no Session (no sign-in after confirmation yet).',
+  name: 'ConfirmSignUp', summary: "Confirms a new account with the code it was sent; given SignUp's Session, answers one for signing in.", state: 'partial',
+  notes: 'The Session answered is kept for InitiateAuth USER_AUTH, which is not served yet.',
   errors: ['CodeMismatchException', 'ExpiredCodeException', 'AliasExistsException', 'TooManyFailedAttemptsException', 'UserNotFoundException', 'NotAuthorizedException', 'InvalidParameterException'],
   input: z.object({
     ClientId, Username, ConfirmationCode, SecretHash: SecretHash.optional(), ForceAliasCreation: z.boolean().optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
   }),
   async handle(call, i) {
-    const { pool, ctx } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
-    await call.s.accounts.confirmSignUp(pool, i.Username, i.ConfirmationCode, { forceAliasCreation: i.ForceAliasCreation ?? false }, ctx);
-    return {};
+    const { pool, client, ctx } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
+    const user = await call.s.accounts.confirmSignUp(pool, i.Username, i.ConfirmationCode, { forceAliasCreation: i.ForceAliasCreation ?? false }, ctx);
+    const session = await confirmedSignUpSession(call.s, { pool, client, ip: call.ip }, i.Session, user);
+    return session ? { Session: session } : {};
   },
 });
 
