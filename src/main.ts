@@ -10,6 +10,7 @@ import { createTransport, Delivery } from './delivery/index.js';
 import { applyDeclaredPools, ConfigConflict } from './directory/apply-config.js';
 import { backfillUsernameSkeletons } from './native/skeletons.js';
 import { openStore } from './directory/open.js';
+import { srpMath } from './native/srp-math.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { Accounts } from './native/accounts.js';
@@ -54,7 +55,10 @@ export interface Running {
 
 /** `adapterDeps` lets a benchmark or test see the broker's calls to providers (e.g. time them). */
 /** `timeouts` shortens the server's header and request deadlines (a test of slow clients). */
-export async function start(settings: Settings, log: Logger, options: { adapterDeps?: AdapterDeps; timeouts?: { headersMs: number; requestMs: number } } = {}): Promise<Running> {
+export async function start(
+  settings: Settings, log: Logger,
+  options: { adapterDeps?: AdapterDeps; timeouts?: { headersMs: number; requestMs: number }; /** Start the SRP threads now (default) rather than at the first SRP call. */ warmSrp?: boolean } = {},
+): Promise<Running> {
   const sealer = new Sealer(settings.BROKER_KEY_SECRET);
   if (!sealer.encrypting) log.warn('BROKER_KEY_SECRET is not set: private keys and provider secrets are stored unencrypted');
 
@@ -108,6 +112,7 @@ export async function start(settings: Settings, log: Logger, options: { adapterD
   };
   const app = buildApp(services);
   server.on('request', app.callback());
+  if (options.warmSrp !== false) srpMath.warm(); // off the event loop: the first SRP sign-in need not wait for them
 
   // Messages a transport could not take are retried; expired records are purged.
   const retry = setInterval(() => void delivery.flush().catch((err) => log.warn({ err: (err as Error).message }, 'delivery retry failed')), 30_000);

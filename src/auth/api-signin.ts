@@ -8,7 +8,8 @@ import type { BrokerError } from '../shared/errors.js';
 import type { AppClient, Device, Pool, User } from '../directory/types.js';
 import { deviceNotFound, isDeviceNotFound } from '../native/devices.js';
 import { NotAuthorizedException, UserNotFoundException, InvalidParameterException } from '../native/errors.js';
-import { isValidA, makeVerifier, serverChallenge, srpPoolName, verifyPasswordClaim, type SrpVerifier } from '../native/srp.js';
+import { isValidA, srpPoolName, type SrpVerifier } from '../native/srp.js';
+import { srpMath } from '../native/srp-math.js';
 import { admitAndIssue, type Entrance } from './admit.js';
 import type { AuthDeps } from './deps.js';
 import { newHandle, saveFlow, takeFlow, type FlowData } from './flows.js';
@@ -24,8 +25,8 @@ export interface ApiSignIn {
 }
 
 /** Checked against when there is no real verifier to check: a proof costs the same either way. */
-let dummy: SrpVerifier | undefined;
-const dummyVerifier = () => (dummy ??= makeVerifier('dummy', 'dummy', randomBytes(16).toString('hex')));
+let dummy: Promise<SrpVerifier> | undefined;
+const dummyVerifier = () => (dummy ??= srpMath.makeVerifier('dummy', 'dummy', randomBytes(16).toString('hex')));
 
 const sessionExpired = () => new NotAuthorizedException('Invalid session for the user, session is expired.');
 
@@ -77,8 +78,8 @@ const issue = (d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promi
 interface SrpClaim { secretBlock: string; timestamp: string; signature: string }
 
 /** Whether a PASSWORD_CLAIM proves the verifier, for the SRP state a challenge kept. */
-function proves(d: AuthDeps, srp: NonNullable<FlowData['challenge']['srp']>, poolName: string, claim: SrpClaim, verifier: SrpVerifier): boolean {
-  return claim.secretBlock === srp.secretBlock && verifyPasswordClaim({
+async function proves(d: AuthDeps, srp: NonNullable<FlowData['challenge']['srp']>, poolName: string, claim: SrpClaim, verifier: SrpVerifier): Promise<boolean> {
+  return claim.secretBlock === srp.secretBlock && srpMath.verifyPasswordClaim({
     poolName, userIdForSrp: srp.userIdForSrp, verifier, A: srp.A, b: d.sealer.unseal(srp.sealedB), B: srp.B, ...claim, now: d.now(),
   });
 }
@@ -109,7 +110,7 @@ export async function initiateSrpAuth(d: AuthDeps, i: ApiSignIn & { username: st
     throw err;
   }
   const { userId, userIdForSrp, verifier } = found;
-  const { b, B } = serverChallenge(verifier);
+  const { b, B } = await srpMath.serverChallenge(verifier);
   const secretBlock = randomBytes(64).toString('base64');
   return challenge(d, i, 'PASSWORD_VERIFIER', null, {
     userId, typedName: i.username, srp: { userIdForSrp, A: i.srpA, B, sealedB: d.sealer.seal(b), secretBlock },
@@ -128,7 +129,7 @@ export async function answerPasswordVerifier(d: AuthDeps, i: ApiSignIn & SrpClai
   if (i.username !== srp.userIdForSrp && i.username !== flow.typedName) return failed(new InvalidParameterException('The USERNAME does not match the challenge.'));
   const claim = (verifier: SrpVerifier) => proves(d, srp, srpPoolName(i.pool.id), i, verifier);
   try {
-    const user = await d.accounts.signInWithSrp(i.pool, flow.typedName ?? srp.userIdForSrp, flow.userId, claim, () => void claim(dummyVerifier()), contextOf(i));
+    const user = await d.accounts.signInWithSrp(i.pool, flow.typedName ?? srp.userIdForSrp, flow.userId, claim, async () => void (await claim(await dummyVerifier())), contextOf(i));
     const result = await proven(d, i, user, 'api-srp');
     if (result.kind === 'failed' && isDeviceNotFound(result.error))
       await saveFlow(d, 'challenge', i.pool.id, i.session, withoutExpiry(flow), flow.expiresAt);
@@ -164,7 +165,7 @@ export async function answerDeviceSrp(d: AuthDeps, i: ApiSignIn & { session: str
   if (!isValidA(i.srpA)) return failed(new InvalidParameterException('SRP_A is not a valid SRP value.'));
   const c = await deviceChallenge(d, i, 'DEVICE_SRP_AUTH');
   if ('refused' in c) return failed(c.refused);
-  const { b, B } = serverChallenge(c.verifier);
+  const { b, B } = await srpMath.serverChallenge(c.verifier);
   const secretBlock = randomBytes(64).toString('base64');
   return challenge(d, i, 'DEVICE_PASSWORD_VERIFIER', c.user, {
     userId: c.user.id, entrance: c.entrance, deviceKey: c.device.deviceKey,
@@ -177,7 +178,7 @@ export async function answerDevicePasswordVerifier(d: AuthDeps, i: ApiSignIn & S
   const c = await deviceChallenge(d, i, 'DEVICE_PASSWORD_VERIFIER');
   if ('refused' in c) return failed(c.refused);
   const srp = c.flow.srp!;
-  if (!proves(d, srp, srp.poolName ?? '', i, c.verifier)) {
+  if (!(await proves(d, srp, srp.poolName ?? '', i, c.verifier))) {
     await d.store.audit.record({ poolId: i.pool.id, time: d.now(), type: 'sign_in.failure', userId: c.user.id, clientId: i.client.clientId, ip: i.ip, detail: { reason: 'device_proof', device: c.device.deviceKey } });
     return failed(new NotAuthorizedException());
   }

@@ -25,7 +25,8 @@ import {
 } from './identifiers.js';
 import { passwordCredentials, srpVerifierOf } from './credentials.js';
 import { hashPassword, passwordGate, verifyDummy, verifyPassword } from './passwords.js';
-import { fakeVerifier, srpPoolName, type SrpVerifier } from './srp.js';
+import { srpPoolName, type SrpVerifier } from './srp.js';
+import { srpMath } from './srp-math.js';
 import { skeletonAliases } from './skeletons.js';
 import { prepareUsername } from './usernames.js';
 import { checkPassword } from './policy.js';
@@ -346,21 +347,23 @@ export class Accounts {
     const real = user && hasPassword(user) ? srpVerifierOf(this.sealer, user) : null;
     if (user && real) return { userId: user.id, userIdForSrp: user.username, verifier: real };
     const key = Buffer.from(await this.fakeKey.mac(`${pool.id}:${username}`), 'base64url');
-    return { userId: null, userIdForSrp: user?.username ?? username, verifier: fakeVerifier(key, srpPoolName(pool.id), username) };
+    return { userId: null, userIdForSrp: user?.username ?? username, verifier: await srpMath.fakeVerifier(key, srpPoolName(pool.id), username) };
   }
 
   /**
    * The second half of USER_SRP_AUTH: `prove` checks the client's signature against a verifier. The
    * same counting, lockout and account-state answers as a password sign-in, per name as typed.
    */
-  async signInWithSrp(pool: Pool, typedName: string, userId: string | null, prove: (verifier: SrpVerifier) => boolean, dummy: () => void, ctx: SignInContext = {}): Promise<User> {
+  async signInWithSrp(
+    pool: Pool, typedName: string, userId: string | null, prove: (verifier: SrpVerifier) => Promise<boolean>, dummy: () => Promise<void>, ctx: SignInContext = {},
+  ): Promise<User> {
     return this.proveSignIn(pool, typedName, ctx, {
       gated: false,
-      dummy: async () => dummy(),
+      dummy,
       check: async (u) => {
         const v = u.id === userId ? srpVerifierOf(this.sealer, u) : null;
         if (!v) {
-          dummy();
+          await dummy();
           return false;
         }
         return prove(v);

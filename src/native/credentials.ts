@@ -5,7 +5,8 @@
 import type { Sealer } from '../directory/secrets.js';
 import type { Pool, User } from '../directory/types.js';
 import { hashPassword } from './passwords.js';
-import { makeVerifier, srpPoolName, type SrpVerifier } from './srp.js';
+import { srpPoolName, type SrpVerifier } from './srp.js';
+import { srpMath } from './srp-math.js';
 
 /**
  * Both credentials of a password. `userIdForSrp` is the user's real username (USER_ID_FOR_SRP: a
@@ -13,9 +14,8 @@ import { makeVerifier, srpPoolName, type SrpVerifier } from './srp.js';
  * typed: SRP clients hash what the user typed, without our NFKC normalisation.
  */
 export async function passwordCredentials(sealer: Sealer, pool: Pool, userIdForSrp: string, password: string): Promise<{ passwordHash: string; srpVerifier: string }> {
-  const passwordHash = await hashPassword(password);
-  const srpVerifier = sealer.seal(JSON.stringify(makeVerifier(srpPoolName(pool.id), userIdForSrp, password)));
-  return { passwordHash, srpVerifier };
+  const [passwordHash, verifier] = await Promise.all([hashPassword(password), srpMath.makeVerifier(srpPoolName(pool.id), userIdForSrp, password)]);
+  return { passwordHash, srpVerifier: sealer.seal(JSON.stringify(verifier)) };
 }
 
 /** The user's SRP verifier, unsealed; null when the password was set before verifiers were kept. */

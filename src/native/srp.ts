@@ -75,6 +75,11 @@ function modPow(base: bigint, exp: bigint): bigint {
   return numberOf(engine.computeSecret(bytesOf(base)).toString('hex'));
 }
 
+/** Makes the OpenSSL engine now (its prime check takes about 1.5 s) rather than at the first exponentiation. */
+export function warmUp(): void {
+  modPow(G, 2n);
+}
+
 /** The part of a pool id after the '_' (`local_Main1` → `Main1`): what the clients call the pool name. */
 export function srpPoolName(poolId: string): string {
   // As both JS clients do (split('_')[1]). An id with two '_' (allowed by the id pattern) is taken

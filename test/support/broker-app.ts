@@ -44,7 +44,7 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
       if (process.env.TEST_LOG_LEVEL) process.stderr.write(line);
     },
   });
-  const running = await start(settings, log, options);
+  const running = await start(settings, log, { warmSrp: false, ...options }); // tests start the SRP threads at their first SRP call
   const messages = () => readOutbox(dataDir);
   const lastMessage = (to: string) => messages().filter((m) => m.to === to).at(-1);
   return {
