@@ -197,6 +197,13 @@ const poolShape = {
   AliasAttributes: z.array(z.enum(['email', 'phone_number', 'preferred_username'])).optional(),
   UsernameConfiguration: z.strictObject({ CaseSensitive: z.boolean().default(false) }).default({ CaseSensitive: false }),
   AutoVerifiedAttributes: z.array(z.enum(['email', 'phone_number'])).default([]),
+  /**
+   * Cognito's UserAttributeUpdateSettings: a new value of a listed attribute applies only once its code
+   * is verified (until then the old value, and its verified flag, stay). Each must be auto-verified.
+   */
+  UserAttributeUpdateSettings: z
+    .strictObject({ AttributesRequireVerificationBeforeUpdate: z.array(z.enum(['email', 'phone_number'])).max(2).default([]) })
+    .optional(),
   Policies: z
     .strictObject({ PasswordPolicy: passwordPolicySchema.default(passwordPolicySchema.parse({})) })
     .default({ PasswordPolicy: passwordPolicySchema.parse({}) }),
@@ -247,6 +254,11 @@ type PoolShape = z.output<z.ZodObject<typeof poolShape>>;
 function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   if (p.UsernameAttributes?.length && p.AliasAttributes?.length)
     ctx.addIssue({ code: 'custom', path: ['AliasAttributes'], message: 'cannot be used together with UsernameAttributes' });
+  // As Cognito: a value held back until verified must be sent its code, so the pool must auto-verify it.
+  p.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate.forEach((a, i) => {
+    if (!p.AutoVerifiedAttributes.includes(a))
+      ctx.addIssue({ code: 'custom', path: ['UserAttributeUpdateSettings', 'AttributesRequireVerificationBeforeUpdate', i], message: `${a} must also be in AutoVerifiedAttributes` });
+  });
   const seen = new Set<string>();
   p.Schema.forEach((a, i) => {
     if (seen.has(a.Name)) ctx.addIssue({ code: 'custom', path: ['Schema', i, 'Name'], message: `${a.Name} is declared twice` });

@@ -215,13 +215,18 @@ export interface FlowStore {
   deleteSession(idHash: string): Promise<void>;
   deleteUserSessions(poolId: string, userId: string): Promise<number>;
 
-  /** Issues a code, replacing any earlier code of the same user and purpose (attempts restart). */
+  /** Issues a code (with its pending value, if any), replacing any earlier code of the same user and purpose (attempts restart). */
   putOneTimeCode(code: Omit<OneTimeCode, 'attempts'>): Promise<void>;
   /**
    * Checks a code atomically: `ok` once (the code is then gone), `mismatch` for a wrong code (counted;
    * at `maxAttempts` wrong tries the code is void: `too_many_attempts`), `expired`, or `none`.
    */
   consumeOneTimeCode(poolId: string, userId: string, purpose: CodePurpose, codeHash: string, now: Millis, maxAttempts?: number): Promise<ConsumeOneTimeCodeResult>;
+  /**
+   * The pending value of the user's unexpired code of that purpose (even one voided by wrong tries: a
+   * new code may be asked for it); null when there is no such code, or it carries none.
+   */
+  pendingOfOneTimeCode(poolId: string, userId: string, purpose: CodePurpose, now: Millis): Promise<string | null>;
 
   /** True the first time `key` is seen in `namespace` until `expiresAt` (e.g. SAML assertion ids). */
   rememberOnce(namespace: string, key: string, expiresAt: Millis, now: Millis): Promise<boolean>;

@@ -262,6 +262,11 @@ export interface OneTimeCode {
   purpose: CodePurpose;
   codeHash: string;
   attempts: number;
+  /**
+   * The new value an update waits to apply (UserAttributeUpdateSettings): kept with its code, not on
+   * the user, so it lives and dies with the code. Null (or absent) for every other code.
+   */
+  pending?: string | null;
   createdAt: Millis;
   expiresAt: Millis;
 }

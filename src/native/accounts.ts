@@ -233,27 +233,42 @@ export class Accounts {
    * WriteAttributes. A changed email or phone number is unverified until its code is confirmed
    * (VerifyUserAttribute); one the pool auto-verifies is sent that code. A verified alias stops
    * signing in until the new value is verified; an email or phone username moves with it at once.
+   * Under UserAttributeUpdateSettings a listed one does not change yet: its new value waits with the
+   * code sent to it, and the old value (verified or not) keeps signing in until the code is confirmed.
    */
   async updateAttributes(pool: Pool, user: User, attributes: Record<string, string>, writable: string[] | undefined, ctx: SignInContext = {}): Promise<CodeDeliveryDetails[]> {
     for (const name of Object.keys(attributes)) checkWritable(name, writable);
-    const checked = checkSignUpAttributes(pool.settings, attributes);
+    const s = pool.settings;
+    const checked = checkSignUpAttributes(s, attributes);
     const changed = (['email', 'phone_number'] as const).filter((k) => checked[k] !== undefined && checked[k] !== user.attributes[k]);
+    const held = new Set(s.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? []);
+    const usernameKinds = s.UsernameAttributes ?? [];
+    // A held value is claimed only once verified: an address another user signs in with is refused
+    // now, before anything changes, rather than after the user proved it.
+    for (const k of changed) if (held.has(k) && signsInWith(pool, k)) await this.checkAliasFree(pool, user, k, checked[k]!);
     const set: Attributes = { ...checked };
-    for (const k of changed) set[`${k}_verified`] = 'false';
-    const usernameKinds = pool.settings.UsernameAttributes ?? [];
     for (const k of changed) {
-      if (usernameKinds.includes(k)) await this.claimAliases(pool, user, [{ kind: k, value: checked[k]! }], false);
-      else if ((pool.settings.AliasAttributes ?? []).includes(k)) await this.store.users.releaseAlias(pool.id, k, user.id);
+      if (held.has(k)) delete set[k];
+      else set[`${k}_verified`] = 'false';
     }
-    if (checked.preferred_username !== undefined && (pool.settings.AliasAttributes ?? []).includes('preferred_username')) {
-      set.preferred_username = prepareUsername(checked.preferred_username, { caseSensitive: pool.settings.UsernameConfiguration.CaseSensitive });
+    for (const k of changed) {
+      if (held.has(k)) continue;
+      if (usernameKinds.includes(k)) await this.claimAliases(pool, user, [{ kind: k, value: checked[k]! }], false);
+      else if ((s.AliasAttributes ?? []).includes(k)) await this.store.users.releaseAlias(pool.id, k, user.id);
+    }
+    if (checked.preferred_username !== undefined && (s.AliasAttributes ?? []).includes('preferred_username')) {
+      set.preferred_username = prepareUsername(checked.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
       await this.claimAliases(pool, user, [{ kind: 'preferred_username', value: set.preferred_username }], false);
     }
-    const updated = await this.store.users.updateUser(pool.id, user.id, { setAttributes: set });
+    const updated = Object.keys(set).length ? await this.store.users.updateUser(pool.id, user.id, { setAttributes: set }) : user;
     const sent: CodeDeliveryDetails[] = [];
-    for (const k of changed)
-      if (pool.settings.AutoVerifiedAttributes.includes(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, { attribute: k, value: checked[k]! }));
-    await this.audit(pool, 'user.attributes_updated', user.id, ctx, { names: Object.keys(checked) });
+    for (const k of changed) {
+      const dest = { attribute: k, value: checked[k]! };
+      if (held.has(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, dest, checked[k]!));
+      else if (s.AutoVerifiedAttributes.includes(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, dest));
+    }
+    const pending = changed.filter((k) => held.has(k));
+    await this.audit(pool, 'user.attributes_updated', user.id, ctx, { names: Object.keys(checked), ...(pending.length ? { pending } : {}) });
     return sent;
   }
 
@@ -270,27 +285,43 @@ export class Accounts {
     await this.audit(pool, 'user.attributes_deleted', user.id, ctx, { names });
   }
 
-  /** GetUserAttributeVerificationCode: a code to the user's email or phone number (limited like every code request). */
+  /**
+   * GetUserAttributeVerificationCode: a code to the user's email or phone number (limited like every
+   * code request). While an update waits for its code, the new code goes to the new value, still waiting.
+   */
   async sendAttributeCode(pool: Pool, user: User, attribute: string, ctx: SignInContext = {}): Promise<CodeDeliveryDetails> {
     if (attribute !== 'email' && attribute !== 'phone_number') throw new InvalidParameter(`Attribute ${attribute} cannot be verified.`);
-    const value = user.attributes[attribute];
+    const pending = await this.store.flows.pendingOfOneTimeCode(pool.id, user.id, `verify_${attribute}`, this.now());
+    const value = pending ?? user.attributes[attribute];
     if (!value) throw new InvalidParameter(`The user has no ${attribute} to verify.`);
     await this.limitCodeRequests(pool, user.username, ctx);
-    return this.sendCode(pool, user, `verify_${attribute}`, { attribute, value });
+    return this.sendCode(pool, user, `verify_${attribute}`, { attribute, value }, pending);
   }
 
-  /** VerifyUserAttribute: the code sent to the address; then it is verified and, where the pool signs in with it, an alias. */
+  /**
+   * VerifyUserAttribute: the code sent to the address; then it is verified and, where the pool signs in
+   * with it, an alias. A code for a value waiting to apply (UserAttributeUpdateSettings) applies it,
+   * verified, in place of the old one.
+   */
   async verifyAttribute(pool: Pool, user: User, attribute: string, code: string, ctx: SignInContext = {}): Promise<void> {
     checkCodeShape(code);
     if (attribute !== 'email' && attribute !== 'phone_number') throw new InvalidParameter(`Attribute ${attribute} cannot be verified.`);
-    const tries = this.codeTries(pool, `verify_${attribute}`, user.username);
+    const purpose = `verify_${attribute}` as const;
+    const pending = await this.store.flows.pendingOfOneTimeCode(pool.id, user.id, purpose, this.now());
+    // Refused before the code (or a try) is used up: another user took the address since the update.
+    if (pending !== null && signsInWith(pool, attribute)) await this.checkAliasFree(pool, user, attribute, pending);
+    const tries = this.codeTries(pool, purpose, user.username);
     await tries.begin();
-    await this.consumeCode(pool, user, `verify_${attribute}`, code);
+    await this.consumeCode(pool, user, purpose, code, pending);
     await tries.reset();
-    if ((pool.settings.AliasAttributes ?? []).includes(attribute) && user.attributes[attribute])
-      await this.claimAliases(pool, user, [{ kind: attribute, value: user.attributes[attribute]! }], false);
-    await this.store.users.updateUser(pool.id, user.id, { setAttributes: { [`${attribute}_verified`]: 'true' } });
-    await this.audit(pool, 'user.attribute_verified', user.id, ctx, { attribute });
+    const value = pending ?? user.attributes[attribute];
+    // A verified alias signs in from now on; an email or phone username moves to the value applied.
+    const claims = (pool.settings.AliasAttributes ?? []).includes(attribute) || (pending !== null && (pool.settings.UsernameAttributes ?? []).includes(attribute));
+    if (value && claims) await this.claimAliases(pool, user, [{ kind: attribute, value }], false);
+    const set: Attributes = { [`${attribute}_verified`]: 'true' };
+    if (pending !== null) set[attribute] = pending;
+    await this.store.users.updateUser(pool.id, user.id, { setAttributes: set });
+    await this.audit(pool, 'user.attribute_verified', user.id, ctx, { attribute, ...(pending !== null ? { updated: true } : {}) });
   }
 
   /** ChangePassword: the current password is required, and every refresh token and hosted session ends. */
@@ -456,17 +487,21 @@ export class Accounts {
     }
   }
 
-  private async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination): Promise<CodeDeliveryDetails> {
+  /** Sends a code; `pending` is the value it will apply once verified (kept with the code and bound into its hash). */
+  private async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination, pending: string | null = null): Promise<CodeDeliveryDetails> {
     const code = newCode();
     const now = this.now();
-    await this.store.flows.putOneTimeCode({ poolId: pool.id, userId: user.id, purpose, codeHash: codeHash(pool.id, user.id, code), createdAt: now, expiresAt: now + CODE_TTL_MS[purpose] });
+    await this.store.flows.putOneTimeCode({
+      poolId: pool.id, userId: user.id, purpose, codeHash: codeHash(pool.id, user.id, boundCode(code, pending)), pending, createdAt: now, expiresAt: now + CODE_TTL_MS[purpose],
+    });
     // Queued, not awaited on the mail server: the answer's timing must not depend on it.
     await this.delivery.queue(codeMessage(pool.id, pool.settings, dest, code, user.username));
     return detailsOf(dest);
   }
 
-  private async consumeCode(pool: Pool, user: User, purpose: CodePurpose, code: string): Promise<void> {
-    const result = await this.store.flows.consumeOneTimeCode(pool.id, user.id, purpose, codeHash(pool.id, user.id, code), this.now(), MAX_CODE_ATTEMPTS);
+  /** Uses up a code; `pending` is the value the caller read with it (a code re-issued for another value is a mismatch). */
+  private async consumeCode(pool: Pool, user: User, purpose: CodePurpose, code: string, pending: string | null = null): Promise<void> {
+    const result = await this.store.flows.consumeOneTimeCode(pool.id, user.id, purpose, codeHash(pool.id, user.id, boundCode(code, pending)), this.now(), MAX_CODE_ATTEMPTS);
     switch (result) {
       case 'ok':
         return;
@@ -530,6 +565,12 @@ export class Accounts {
     };
   }
 
+  /** AliasExists, as claimAliases answers, when another user signs in with the value. */
+  private async checkAliasFree(pool: Pool, user: User, kind: 'email' | 'phone_number', value: string): Promise<void> {
+    const holder = await this.store.users.findUserByAlias(pool.id, kind, value);
+    if (holder && holder.id !== user.id) throw new AliasExists(`An account with the given ${kind} already exists.`);
+  }
+
   /** Claims aliases together: if one is another user's, none is kept. */
   private async claimAliases(pool: Pool, user: User, aliases: { kind: AliasKind; value: string }[], force: boolean): Promise<void> {
     const claimed: AliasKind[] = [];
@@ -562,6 +603,17 @@ function checkWritable(name: string, writable: string[] | undefined): void {
   if (NEVER_WRITABLE.has(name) || (writable && !writable.includes(name)))
     throw new NotAuthorizedException(`A client attempted to write unauthorized attribute ${name}`);
 }
+
+/** Whether the pool signs in with the attribute (as a username attribute, or as an alias once verified). */
+const signsInWith = (pool: Pool, kind: 'email' | 'phone_number'): boolean =>
+  (pool.settings.UsernameAttributes ?? []).includes(kind) || (pool.settings.AliasAttributes ?? []).includes(kind);
+
+/**
+ * What a code is hashed with: a code issued for a pending value is good for that value only, so a
+ * verification that read one value but meets a code re-issued for another is a mismatch, never
+ * applying the wrong value.
+ */
+const boundCode = (code: string, pending: string | null): string => (pending === null ? code : `${code}\u0000${pending}`);
 
 const aliasKindsOf = (names: string[]): AliasKind[] => names.filter((n): n is AliasKind => n === 'email' || n === 'phone_number' || n === 'preferred_username');
 

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   ChangePasswordCommand, CognitoIdentityProviderClient, ConfirmDeviceCommand, ConfirmSignUpCommand, DeleteUserAttributesCommand, ForgetDeviceCommand, GetDeviceCommand,
-  ListDevicesCommand, GetTokensFromRefreshTokenCommand, GetUserCommand,
+  ListDevicesCommand, GetTokensFromRefreshTokenCommand, GetUserAttributeVerificationCodeCommand, GetUserCommand,
   GlobalSignOutCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, RevokeTokenCommand, SignUpCommand, UpdateUserAttributesCommand, VerifyUserAttributeCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -49,6 +49,14 @@ pools:
     Clients:
       - ClientId: devices
         ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+  - Id: local_Upd1
+    PoolName: Held updates
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: [email] }
+    Clients:
+      - ClientId: updates
+        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
 describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS SDK', () => {
@@ -242,15 +250,15 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       const up = (email: string) => sdk.send(new SignUpCommand({ ClientId: 'web', Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
       const confirmWith = async (email: string, session?: string) =>
         sdk.send(new ConfirmSignUpCommand({ ClientId: 'web', Username: email, ConfirmationCode: await broker.lastCode(email), ...(session ? { Session: session } : {}) }));
-      const ivy = await up('ivy@example.com');
+      const ivy = await up('ivy.up@example.com');
       assert.ok(ivy.Session && ivy.Session.length >= 20 && ivy.Session.length <= 2048, 'an opaque Session within Cognito’s bounds');
-      const confirmed = await confirmWith('ivy@example.com', ivy.Session);
+      const confirmed = await confirmWith('ivy.up@example.com', ivy.Session);
       assert.ok(confirmed.Session && confirmed.Session !== ivy.Session);
-      const jon = await up('jon@example.com');
-      assert.equal((await confirmWith('jon@example.com', ivy.Session)).Session, undefined, 'another user’s (used) Session gives none');
-      const kim = await up('kim@example.com');
+      const jon = await up('jon.up@example.com');
+      assert.equal((await confirmWith('jon.up@example.com', ivy.Session)).Session, undefined, 'another user’s (used) Session gives none');
+      const kim = await up('kim.up@example.com');
       assert.ok(kim.Session);
-      assert.equal((await confirmWith('kim@example.com')).Session, undefined, 'no Session given, none answered: confirmed all the same');
+      assert.equal((await confirmWith('kim.up@example.com')).Session, undefined, 'no Session given, none answered: confirmed all the same');
       assert.ok(jon.Session);
     });
 
@@ -289,6 +297,81 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(after.find((a) => a.Name === 'email_verified')?.Value, 'true');
       assert.ok((await passwordSignIn('ida.new@example.com')).AuthenticationResult, 'the new email signs in');
       assert.equal((await refused(passwordSignIn('ida@example.com'))).name, 'NotAuthorizedException', 'the old one no longer does');
+    });
+
+    describe('under AttributesRequireVerificationBeforeUpdate (pool local_Upd1)', () => {
+      const signIn = (email: string) =>
+        sdk.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'updates', AuthParameters: { USERNAME: email, PASSWORD } }));
+      const signsIn = async (email: string) => Boolean((await signIn(email)).AuthenticationResult);
+      const refusedSignIn = async (email: string) => (await refused(signIn(email))).name;
+      async function heldUser(email: string): Promise<string> {
+        const sent = broker.messageCount(email); // the address may have had a code already: wait for this one
+        await sdk.send(new SignUpCommand({ ClientId: 'updates', Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+        await sdk.send(new ConfirmSignUpCommand({ ClientId: 'updates', Username: email, ConfirmationCode: await broker.lastCode(email, sent) }));
+        return (await signIn(email)).AuthenticationResult!.AccessToken!;
+      }
+      const attributesOf = async (AccessToken: string) =>
+        Object.fromEntries((await sdk.send(new GetUserCommand({ AccessToken }))).UserAttributes!.map((a) => [a.Name!, a.Value]));
+      const verify = (AccessToken: string, Code: string) => sdk.send(new VerifyUserAttributeCommand({ AccessToken, AttributeName: 'email', Code }));
+      const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
+
+      it('keeps the old email, verified and signing in, until the code sent to the new one is confirmed', async () => {
+        const token = await heldUser('lea@held.example');
+        const toOld = broker.messageCount('lea@held.example');
+        const r = await sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'lea@new.example.org' }, { Name: 'name', Value: 'Lea' }] }));
+        assert.deepEqual(r.CodeDeliveryDetailsList, [{ AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'l***@n***.org' }], 'the code goes to the new address');
+        const unchanged = { email: 'lea@held.example', email_verified: 'true' };
+        let a = await attributesOf(token);
+        assert.deepEqual([a.email, a.email_verified, a.name], [unchanged.email, unchanged.email_verified, 'Lea'], 'the email waits; the name applies at once');
+        assert.equal(await signsIn('lea@held.example'), true, 'the old email still signs in');
+        assert.equal(await refusedSignIn('lea@new.example.org'), 'NotAuthorizedException', 'the new one not yet');
+        const first = await broker.lastCode('lea@new.example.org');
+
+        const wrong = await refused(verify(token, otherThan(first)));
+        assert.equal(wrong.name, 'CodeMismatchException');
+        a = await attributesOf(token);
+        assert.deepEqual([a.email, a.email_verified], [unchanged.email, unchanged.email_verified], 'a wrong code changes nothing');
+        assert.equal(await refusedSignIn('lea@new.example.org'), 'NotAuthorizedException');
+
+        // Asked again while the update waits: a new code, to the new address; the first is void.
+        const again = await sdk.send(new GetUserAttributeVerificationCodeCommand({ AccessToken: token, AttributeName: 'email' }));
+        assert.deepEqual(again.CodeDeliveryDetails, { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: 'l***@n***.org' });
+        const second = await broker.lastCode('lea@new.example.org', 1);
+        assert.equal(broker.messageCount('lea@held.example'), toOld, 'no code went to the old address');
+        if (second !== first) assert.equal((await refused(verify(token, first))).name, 'CodeMismatchException', 'the replaced code is void');
+        assert.equal((await attributesOf(token)).email, unchanged.email);
+
+        await verify(token, second);
+        a = await attributesOf(token);
+        assert.deepEqual([a.email, a.email_verified, a.name], ['lea@new.example.org', 'true', 'Lea'], 'the right code applies the new email, verified');
+        assert.equal(await signsIn('lea@new.example.org'), true, 'the new email signs in');
+        assert.equal(await refusedSignIn('lea@held.example'), 'NotAuthorizedException', 'the old one no longer does');
+        assert.equal((await refused(verify(token, second))).name, 'CodeMismatchException', 'the code is used up');
+      });
+
+      it('refuses an address another user has, changing nothing, at the update and at the verification', async () => {
+        const token = await heldUser('max@held.example');
+        await heldUser('ned@held.example');
+        const toNed = broker.messageCount('ned@held.example');
+        const taken = await refused(sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'NED@held.example' }, { Name: 'name', Value: 'Max' }] })));
+        assert.deepEqual([taken.name, taken.message], ['AliasExistsException', 'An account with the given email already exists.']);
+        let a = await attributesOf(token);
+        assert.deepEqual([a.email, a.email_verified, a.name], ['max@held.example', 'true', undefined], 'nothing changed, not even the name');
+        assert.equal(broker.messageCount('ned@held.example'), toNed, 'nothing was sent to the other user');
+        assert.equal(broker.messageCount('NED@held.example'), 0);
+
+        // Free at the update, taken before the code comes back: refused, and the update still waits.
+        await sdk.send(new UpdateUserAttributesCommand({ AccessToken: token, UserAttributes: [{ Name: 'email', Value: 'pat@held.example' }] }));
+        const code = await broker.lastCode('pat@held.example');
+        await heldUser('pat@held.example');
+        const late = await refused(verify(token, code));
+        assert.deepEqual([late.name, late.message], ['AliasExistsException', 'An account with the given email already exists.']);
+        a = await attributesOf(token);
+        assert.deepEqual([a.email, a.email_verified], ['max@held.example', 'true']);
+        assert.equal(await signsIn('max@held.example'), true, 'the old email still signs in');
+        const pat = await broker.store.users.findUserByAlias('local_Upd1', 'email', 'pat@held.example');
+        assert.equal(pat?.attributes.email, 'pat@held.example', 'the address stays with the user who took it');
+      });
     });
 
     it('refuses writing what a user may not, and deleting what the pool needs', async () => {

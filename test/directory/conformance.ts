@@ -754,6 +754,41 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.flows.consumeOneTimeCode(P, user.id, 'reset_password', 'right', now), 'none');
       });
 
+      it('keeps a code\'s pending value while the code lives, and drops it with the code', async () => {
+        const now = Date.now();
+        const purpose = 'verify_phone_number' as const;
+        const put = (hash: string, pending?: string | null, expiresAt = now + HOUR) =>
+          store.flows.putOneTimeCode({ poolId: P, userId: user.id, purpose, codeHash: hash, ...(pending !== undefined ? { pending } : {}), createdAt: now, expiresAt });
+        const pending = (at = now) => store.flows.pendingOfOneTimeCode(P, user.id, purpose, at);
+        assert.equal(await pending(), null, 'no code');
+        await put('c1', '+15550100001');
+        assert.equal(await pending(), '+15550100001');
+        assert.equal(await store.flows.pendingOfOneTimeCode(P, user.id, 'verify_email', now), null, 'another purpose');
+        assert.equal(await store.flows.pendingOfOneTimeCode(CS, user.id, purpose, now), null, 'another pool');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, purpose, 'wrong', now), 'mismatch');
+        assert.equal(await pending(), '+15550100001', 'a wrong try leaves it');
+        for (let i = 0; i < 4; i++) await store.flows.consumeOneTimeCode(P, user.id, purpose, 'wrong', now);
+        assert.equal(await pending(), '+15550100001', 'a code void of tries still tells what waits (a new code may be asked for it)');
+        await put('c2', '+15550100002');
+        assert.equal(await pending(), '+15550100002', 'replaced with the code');
+        assert.equal(await pending(now + HOUR), null, 'not once the code has expired');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, purpose, 'c2', now), 'ok');
+        assert.equal(await pending(), null, 'gone with the code it came with');
+        await put('c3', '+15550100003');
+        await put('c4');
+        assert.equal(await pending(), null, 'a code without one replaces it');
+        await put('c5', null);
+        assert.equal(await pending(), null);
+        await put('c6', '+15550100006', now - 1);
+        assert.equal(await pending(), null, 'an expired code has none');
+        assert.equal(await store.flows.consumeOneTimeCode(P, user.id, purpose, 'c6', now), 'expired');
+        await put('c7', 'pending@example.com');
+        store = await h.reopen();
+        peers[0] = store;
+        assert.equal(await pending(), 'pending@example.com', 'kept across reopening');
+        assert.equal(await peers[1]!.flows.pendingOfOneTimeCode(P, user.id, purpose, now), 'pending@example.com', 'seen by another connection');
+      });
+
       it('accepts a one-time code once among 20 concurrent tries', async () => {
         const now = Date.now();
         await store.flows.putOneTimeCode({ poolId: P, userId: user.id, purpose: 'reset_password', codeHash: 'c', createdAt: now, expiresAt: now + HOUR });

@@ -12,8 +12,8 @@ async function caller(call: ApiCall, token: string) {
 }
 
 export const updateUserAttributes = defineAction({
-  name: 'UpdateUserAttributes', summary: "Changes the signed-in user's attributes; a changed email or phone number is verified by code.", state: 'partial',
-  notes: 'AttributesRequireVerificationBeforeUpdate is not honoured yet: a changed address takes effect at once, unverified.',
+  name: 'UpdateUserAttributes', summary: "Changes the signed-in user's attributes; a changed email or phone number is verified by code.", state: 'supported',
+  notes: "Honours the pool's UserAttributeUpdateSettings: a new value of an attribute in AttributesRequireVerificationBeforeUpdate applies only once VerifyUserAttribute confirms the code sent to it (GetUserAttributeVerificationCode sends it again); until then the old value and its verified flag stay, and it keeps signing in. Other changed addresses apply at once, unverified.",
   errors: ['NotAuthorizedException', 'InvalidParameterException', 'AliasExistsException', 'LimitExceededException'],
   input: z.object({ AccessToken: Token, UserAttributes: Attributes, ClientMetadata: StringMap.optional() }),
   async handle(call, i) {

@@ -52,7 +52,7 @@ export function mongoFlows(m: Models): FlowStore {
       for (let attempt = 0; ; attempt++) {
         await m.OneTimeCode.deleteMany({ poolId, userId, purpose });
         try {
-          await m.OneTimeCode.create({ poolId, userId, purpose, codeHash: code.codeHash, createdAt: code.createdAt, expiresAt: code.expiresAt });
+          await m.OneTimeCode.create({ poolId, userId, purpose, codeHash: code.codeHash, pending: code.pending ?? null, createdAt: code.createdAt, expiresAt: code.expiresAt });
           return;
         } catch (err) {
           if (!isDuplicateKey(err) || attempt >= 5) throw err;
@@ -79,6 +79,11 @@ export function mongoFlows(m: Models): FlowStore {
         return slot >= maxAttempts ? 'too_many_attempts' : 'mismatch';
       }
       return 'none';
+    },
+
+    async pendingOfOneTimeCode(poolId, userId, purpose, now) {
+      const d = await m.OneTimeCode.findOne({ poolId, userId, purpose, expiresAt: { $gt: now } }).lean<OneTimeCodeDoc>();
+      return d?.pending ?? null;
     },
 
     async rememberOnce(namespace, key, expiresAt, now) {

@@ -79,6 +79,8 @@ export interface SessionDoc {
 /** One issued code; a new code is a new document (new _id), so a delete by _id never takes its successor. */
 export interface OneTimeCodeDoc {
   _id: Types.ObjectId; poolId: string; userId: string; purpose: string; codeHash: string; createdAt: number; expiresAt: number;
+  /** OneTimeCode.pending; absent from documents written before it existed: read as null. */
+  pending?: string | null;
 }
 /** A replay record; taken over when expired by deleting it by _id and inserting anew. */
 export interface SeenDoc { _id: Types.ObjectId; namespace: string; key: string; expiresAt: number }
@@ -268,7 +270,7 @@ function sessions() {
 
 function oneTimeCodes() {
   const s = new Schema<OneTimeCodeDoc>(
-    { poolId: str, userId: str, purpose: str, codeHash: str, createdAt: num, expiresAt: num },
+    { poolId: str, userId: str, purpose: str, codeHash: str, pending: optStr, createdAt: num, expiresAt: num },
     options,
   );
   s.index({ poolId: 1, userId: 1, purpose: 1 }, { unique: true, name: 'pool_user_purpose' });

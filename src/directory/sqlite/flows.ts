@@ -45,10 +45,16 @@ export class SqliteFlows implements FlowStore {
 
   async putOneTimeCode(c: Omit<OneTimeCode, 'attempts'>): Promise<void> {
     this.db
-      .prepare(`INSERT INTO one_time_codes (pool_id, user_id, purpose, code_hash, attempts, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)
-                ON CONFLICT (pool_id, user_id, purpose) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0,
+      .prepare(`INSERT INTO one_time_codes (pool_id, user_id, purpose, code_hash, attempts, pending, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                ON CONFLICT (pool_id, user_id, purpose) DO UPDATE SET code_hash = excluded.code_hash, attempts = 0, pending = excluded.pending,
                 created_at = excluded.created_at, expires_at = excluded.expires_at`)
-      .run(c.poolId, c.userId, c.purpose, c.codeHash, c.createdAt, c.expiresAt);
+      .run(c.poolId, c.userId, c.purpose, c.codeHash, c.pending ?? null, c.createdAt, c.expiresAt);
+  }
+
+  async pendingOfOneTimeCode(poolId: string, userId: string, purpose: CodePurpose, now: Millis): Promise<string | null> {
+    const r = this.db.prepare('SELECT pending FROM one_time_codes WHERE pool_id = ? AND user_id = ? AND purpose = ? AND expires_at > ?')
+      .get(poolId, userId, purpose, now) as { pending: string | null } | undefined;
+    return r?.pending ?? null;
   }
 
   async consumeOneTimeCode(poolId: string, userId: string, purpose: CodePurpose, codeHash: string, now: Millis, maxAttempts = 5): Promise<ConsumeOneTimeCodeResult> {

@@ -113,4 +113,7 @@ export const MIGRATIONS: string[] = [
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (pool_id, device_key));
   CREATE INDEX devices_by_user ON devices (pool_id, user_id, created_at, id);
   `,
+  /* 7: the value an attribute update waits to apply (OneTimeCode.pending, UserAttributeUpdateSettings); null for existing codes */ `
+  ALTER TABLE one_time_codes ADD COLUMN pending TEXT;
+  `,
 ];
