@@ -2,6 +2,7 @@
 // concurrent readers, a busy timeout for concurrent writers (other processes on the same file),
 // foreign keys off (the Store port owns integrity), migrations.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** Positional values, or one object of named ones (`@name`). */
@@ -20,11 +21,22 @@ export class Db {
   private depth = 0;
   /** Prepared once per SQL text: preparing was a quarter of the store's time per sign-in (docs/performance.md). */
   private readonly statements = new Map<string, Statement>();
+  private checkpointer: Checkpointer | undefined;
+  private closing: Promise<void> | undefined;
 
-  constructor(file: string, options: { readOnly?: boolean } = {}) {
+  /** `checkpointThread`: WAL checkpoints in a thread of their own (checkpointer.ts), not in our commits. */
+  constructor(file: string, options: { readOnly?: boolean; checkpointThread?: boolean } = {}) {
     // `timeout` is SQLite's busy timeout: a writer waits up to 5 s for another process's lock.
     this.raw = new DatabaseSync(file, { timeout: 5000, readOnly: options.readOnly ?? false });
-    if (!options.readOnly) this.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    if (options.readOnly) return;
+    this.raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    if (options.checkpointThread && file !== ':memory:') {
+      this.raw.exec('PRAGMA wal_autocheckpoint = 0');
+      this.checkpointer = startCheckpointer(file, () => {
+        this.checkpointer = undefined;
+        if (this.raw.isOpen) this.raw.exec('PRAGMA wal_autocheckpoint = 1000'); // SQLite's default: our commits checkpoint again
+      });
+    }
   }
 
   get open(): boolean {
@@ -71,13 +83,20 @@ export class Db {
     }
   }
 
-  close(): void {
-    this.raw.close();
+  /** Closes once, however often it is called (the checkpoint thread first); without that thread, at once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const checkpointer = this.checkpointer;
+      this.checkpointer = undefined;
+      if (checkpointer) await checkpointer.stop();
+      this.raw.close();
+    })();
+    return this.closing;
   }
 }
 
 export function openDatabase(file: string): Db {
-  const db = new Db(file);
+  const db = new Db(file, { checkpointThread: true });
   migrate(db);
   return db;
 }

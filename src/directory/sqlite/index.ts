@@ -49,7 +49,7 @@ export function openSqliteStore(options: { file: string }): Store {
       return purge();
     },
     async close() {
-      if (db.open) db.close();
+      if (db.open) await db.close();
     },
   };
 }
