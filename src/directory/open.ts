@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { withConfigCache } from './config-cache.js';
 import { openSqliteStore } from './sqlite/index.js';
 import type { Store } from './store.js';
 
@@ -19,7 +20,7 @@ export async function openStore(o: OpenOptions): Promise<Store> {
     mkdirSync(o.dataDir, { recursive: true });
     const file = join(o.dataDir, 'broker.sqlite');
     o.log.info({ store: 'sqlite', file }, 'store opened');
-    return openSqliteStore({ file });
+    return withConfigCache(openSqliteStore({ file }));
   }
   const uri = o.mongodbUri;
   // Loaded only when used: mongoose is a large part of an idle broker's memory.
@@ -28,7 +29,7 @@ export async function openStore(o: OpenOptions): Promise<Store> {
     try {
       const store = await openMongoStore({ uri });
       o.log.info({ store: 'mongo', host: redactUri(uri) }, 'store opened');
-      return store;
+      return withConfigCache(store);
     } catch (err) {
       if (o.signal?.aborted) throw err;
       o.log.warn({ store: 'mongo', host: redactUri(uri), attempt, retryInMs: delay, reason: reasonOf(err) }, 'MongoDB unreachable; retrying');
