@@ -200,8 +200,8 @@ export interface TokenStore {
   revokeRefreshFamily(id: string, reason: string, now: Millis): Promise<void>;
   /** Revokes what a replayed authorization code issued. */
   revokeFamiliesFromCode(codeHash: string, reason: string, now: Millis): Promise<number>;
-  /** Global sign-out, password reset. */
-  revokeUserRefreshFamilies(poolId: string, userId: string, reason: string, now: Millis): Promise<number>;
+  /** Global sign-out, password reset and change; `exceptOriginJti`: the one sign-in that stays (a password change's own). */
+  revokeUserRefreshFamilies(poolId: string, userId: string, reason: string, now: Millis, exceptOriginJti?: string): Promise<number>;
 }
 
 /** Short-lived browser state: federation flows, hosted-UI sessions, one-time codes, replay memory. */

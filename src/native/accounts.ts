@@ -324,8 +324,13 @@ export class Accounts {
     await this.audit(pool, 'user.attribute_verified', user.id, ctx, { attribute, ...(pending !== null ? { updated: true } : {}) });
   }
 
-  /** ChangePassword: the current password is required, and every refresh token and hosted session ends. */
-  async changePassword(pool: Pool, userId: string, previous: string, proposed: string): Promise<void> {
+  /**
+   * ChangePassword: the current password is required; every other sign-in of the user ends (refresh
+   * tokens and the access tokens from them, hosted sessions), so whoever else held one is out. The
+   * caller's own sign-in (`keepOriginJti`, its access token's origin_jti) stays, as in Cognito, where
+   * a password change ends none.
+   */
+  async changePassword(pool: Pool, userId: string, previous: string, proposed: string, keepOriginJti?: string): Promise<void> {
     const user = await this.store.users.getUser(pool.id, userId);
     if (!user) throw new UserNotFoundException();
     if (!user.enabled) throw new NotAuthorizedException(USER_DISABLED);
@@ -341,7 +346,7 @@ export class Accounts {
     }
     await this.store.users.resetSignInFailures(pool.id, user.id);
     await this.store.users.updateUser(pool.id, user.id, await passwordCredentials(this.sealer, pool, user.username, proposed));
-    await this.endSessions(pool, user.id, 'password_change');
+    await this.endSessions(pool, user.id, 'password_change', keepOriginJti);
     await this.audit(pool, 'password.changed', user.id, {});
   }
 
@@ -586,8 +591,8 @@ export class Accounts {
     }
   }
 
-  private async endSessions(pool: Pool, userId: string, reason: string): Promise<void> {
-    await this.store.tokens.revokeUserRefreshFamilies(pool.id, userId, reason, this.now());
+  private async endSessions(pool: Pool, userId: string, reason: string, keepOriginJti?: string): Promise<void> {
+    await this.store.tokens.revokeUserRefreshFamilies(pool.id, userId, reason, this.now(), keepOriginJti);
     await this.store.flows.deleteUserSessions(pool.id, userId);
   }
 

@@ -130,9 +130,10 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(locked.message, 'Password attempts exceeded', 'five wrong proofs lock the account, as five wrong passwords do');
     });
 
-    it('refreshes, reads the attributes, changes the password and signs out globally', async () => {
+    it('refreshes, reads the attributes, changes the password (ending other sign-ins, not its own) and signs out globally', async () => {
       await newUser('cy@example.com');
       const user = userOf('cy@example.com');
+      const elsewhere = await srpSignIn(userOf('cy@example.com'), PASSWORD);
       const session = await srpSignIn(user, PASSWORD);
       const refreshed = await new Promise<CognitoUserSession>((resolve, reject) =>
         user.refreshSession(new CognitoRefreshToken({ RefreshToken: session.getRefreshToken().getToken() }), (err, s) => (err ? reject(err) : resolve(s))));
@@ -140,6 +141,10 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       const attributes = await new Promise<CognitoUserAttribute[]>((resolve, reject) => user.getUserAttributes((err, a) => (err ? reject(err) : resolve(a!))));
       assert.equal(attributes.find((a) => a.getName() === 'email')?.getValue(), 'cy@example.com');
       await new Promise<void>((resolve, reject) => user.changePassword(PASSWORD, 'a brand new passphrase', (err) => (err ? reject(err) : resolve())));
+      const mine = await sdk.send(new GetUserCommand({ AccessToken: session.getAccessToken().getJwtToken() }));
+      assert.equal(mine.Username, claimsOf(session.getIdToken().getJwtToken())['cognito:username'], 'the changing sign-in goes on');
+      const other = await refused(sdk.send(new GetUserCommand({ AccessToken: elsewhere.getAccessToken().getJwtToken() })));
+      assert.deepEqual([other.name, other.message], ['NotAuthorizedException', 'Access Token has been revoked'], 'every other sign-in of the user ends');
       await srpSignIn(userOf('cy@example.com'), 'a brand new passphrase');
       await assert.rejects(srpSignIn(userOf('cy@example.com'), PASSWORD), { code: 'NotAuthorizedException' });
       const again = userOf('cy@example.com');

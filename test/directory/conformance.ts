@@ -688,6 +688,12 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.ok((await store.tokens.revokeUserRefreshFamilies(P, user.id, 'global sign-out', Date.now())) >= 2);
         assert.equal(await store.tokens.findRefreshToken('u1', Date.now()), null);
         assert.equal(await store.tokens.findRefreshToken('u2', Date.now()), null);
+        // A password change keeps the changing sign-in's own family.
+        await store.tokens.createRefreshFamily(family('f-keep'), token('k1'));
+        await store.tokens.createRefreshFamily(family('f-other'), token('k2'));
+        assert.equal(await store.tokens.revokeUserRefreshFamilies(P, user.id, 'password_change', Date.now(), 'jti-f-keep'), 1);
+        assert.ok(await store.tokens.findRefreshToken('k1', Date.now()), 'the kept family still refreshes');
+        assert.equal(await store.tokens.findRefreshToken('k2', Date.now()), null);
       });
     });
 

@@ -21,13 +21,18 @@ after(async () => {
 async function sessionsOf(h: Harness, userId: string) {
   const now = h.now();
   const familyId = randomUUID();
+  const originJti = randomUUID();
   await h.store.tokens.createRefreshFamily(
-    { id: familyId, poolId: h.pool.id, clientId: CTX.clientId, userId, originJti: randomUUID(), authTime: Math.floor(now / 1000), scopes: ['openid'], codeHash: null, createdAt: now, expiresAt: now + 86400_000 },
+    { id: familyId, poolId: h.pool.id, clientId: CTX.clientId, userId, originJti, authTime: Math.floor(now / 1000), scopes: ['openid'], codeHash: null, createdAt: now, expiresAt: now + 86400_000 },
     { hash: randomUUID(), createdAt: now, expiresAt: now + 86400_000 },
   );
   const idHash = randomUUID();
   await h.store.flows.createSession({ idHash, poolId: h.pool.id, userId, authTime: Math.floor(now / 1000), data: {}, createdAt: now, expiresAt: now + 3600_000 });
   return {
+    originJti,
+    async kept() {
+      assert.equal((await h.store.tokens.getRefreshFamily(familyId))!.revokedAt, null, 'refresh family kept');
+    },
     async ended() {
       assert.ok((await h.store.tokens.getRefreshFamily(familyId))!.revokedAt !== null, 'refresh family revoked');
       assert.equal(await h.store.flows.findSession(idHash, h.now()), null, 'hosted session gone');
@@ -112,14 +117,16 @@ describe('forgot password', () => {
 });
 
 describe('change password', () => {
-  it('needs the current password, checks the policy, ends refresh families and sessions', async () => {
+  it("needs the current password, checks the policy, ends the user's other refresh families and the hosted sessions", async () => {
     const h = await open();
     const xia = await confirmedUser(h, 'xia', 'xia@example.com');
     const live = await sessionsOf(h, xia.id);
+    const own = await sessionsOf(h, xia.id);
     await rejectsWith(h.accounts.changePassword(h.pool, xia.id, 'wrong password', NEW), 'NotAuthorizedException', 'Incorrect username or password.');
     await rejectsWith(h.accounts.changePassword(h.pool, xia.id, GOOD, 'qwerty123'), 'InvalidPasswordException', /too common/);
-    await h.accounts.changePassword(h.pool, xia.id, GOOD, NEW);
+    await h.accounts.changePassword(h.pool, xia.id, GOOD, NEW, own.originJti);
     await live.ended();
+    await own.kept(); // the sign-in that changed it goes on, as in Cognito
     await rejectsWith(h.accounts.signIn(h.pool, 'xia', GOOD, CTX), 'NotAuthorizedException');
     await h.accounts.signIn(h.pool, 'xia', NEW, CTX);
     assert.equal((await h.store.audit.list(h.pool.id, { type: 'password.changed' })).length, 1);

@@ -20,12 +20,12 @@ export const getUser = defineAction({
 });
 
 export const changePassword = defineAction({
-  name: 'ChangePassword', summary: "Changes the signed-in user's password (the current one is required).", state: 'supported',
+  name: 'ChangePassword', summary: "Changes the signed-in user's password (the current one is required); the user's other sign-ins end, the caller's stays.", state: 'supported',
   errors: ['NotAuthorizedException', 'InvalidPasswordException', 'LimitExceededException'],
   input: z.object({ AccessToken: Token, PreviousPassword: Password, ProposedPassword: Password }),
   async handle(call, i) {
-    const { pool, user } = await callerOf(call.s, i.AccessToken);
-    await call.s.accounts.changePassword(pool, user.id, i.PreviousPassword, i.ProposedPassword);
+    const { pool, user, originJti } = await callerOf(call.s, i.AccessToken);
+    await call.s.accounts.changePassword(pool, user.id, i.PreviousPassword, i.ProposedPassword, originJti);
     return {};
   },
 });

@@ -110,8 +110,8 @@ export function mongoTokens(m: Models): TokenStore {
       return (await revoke({ codeHash }, reason, now)).modifiedCount;
     },
 
-    async revokeUserRefreshFamilies(poolId, userId, reason, now) {
-      return (await revoke({ poolId, userId }, reason, now)).modifiedCount;
+    async revokeUserRefreshFamilies(poolId, userId, reason, now, exceptOriginJti) {
+      return (await revoke({ poolId, userId, ...(exceptOriginJti ? { originJti: { $ne: exceptOriginJti } } : {}) }, reason, now)).modifiedCount;
     },
   });
 }

@@ -98,8 +98,9 @@ export class SqliteTokens implements TokenStore {
       .run(now, reason, codeHash).changes;
   }
 
-  async revokeUserRefreshFamilies(poolId: string, userId: string, reason: string, now: Millis): Promise<number> {
-    return this.db.prepare('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE pool_id = ? AND user_id = ? AND revoked_at IS NULL')
-      .run(now, reason, poolId, userId).changes;
+  async revokeUserRefreshFamilies(poolId: string, userId: string, reason: string, now: Millis, exceptOriginJti?: string): Promise<number> {
+    return this.db
+      .prepare('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE pool_id = ? AND user_id = ? AND revoked_at IS NULL AND origin_jti IS NOT ?')
+      .run(now, reason, poolId, userId, exceptOriginJti ?? null).changes;
   }
 }
