@@ -2,8 +2,8 @@
 // directory (test/support/broker-app.ts), driven over HTTP by BENCH_CLIENTS concurrent clients (undici,
 // in this process too): SRP sign-ins (InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge
 // PASSWORD_VERIFIER), USER_PASSWORD_AUTH sign-ins, and GetTokensFromRefreshToken; each beside the
-// machine's limit measured in the same run: the server's SRP math on one thread (its exponentiations
-// are synchronous, on the event loop), argon2id verification with PASSWORD_HASH_OPTIONS one at a time
+// machine's limit measured in the same run: the server's SRP math on one thread (what one of the
+// broker's SRP threads, src/native/srp-math.ts, can do), argon2id verification with PASSWORD_HASH_OPTIONS one at a time
 // and as many at once as the hashing gate allows, RS256 signing (a refresh signs two tokens).
 //
 // The SRP clients are amazon-cognito-identity-js's AuthenticationHelper, unchanged. Its pure-JS bigint
@@ -251,7 +251,7 @@ const latency = (times: number[]) => {
 const sqlPerCall = (q: typeof sql, done: number) =>
   `SQL a call: ${f1(q.executed / done)} statements (${f1(q.prepared / done)} prepared), ${f1(q.writes / done)} writes, ${f1(q.transactions / done)} transactions`;
 const failed = (p: Phase) => (p.failures.size ? `   FAILED: ${[...p.failures].map(([k, v]) => `${v}× ${k}`).join(', ')}` : '');
-/** The event loop's share and its busy time a call (where the broker's JS, SQLite, the SRP math and this load generator all run), and the cores used. */
+/** The event loop's share and its busy time a call (where the broker's JS, SQLite and this load generator run; the SRP math runs in its threads), and the cores used. */
 const usage = (elu: number, secs: number, done: number, cores: number) =>
   `event loop ${f0(elu * 100)}% busy = ${((elu * secs * 1000) / done).toFixed(2)} ms a call, ${cores.toFixed(2)} cores`;
 
@@ -463,7 +463,7 @@ async function main(): Promise<void> {
     const srp: Phase = { ...merge([init, respond]), done: init.done, times: pairs };
     const srpRate = srp.done / srp.secs;
     const srpLimit = mean(mathRates);
-    console.log(`\nmachine, same run: the server's SRP math on one thread (3 exponentiations mod a 3072-bit N, synchronous)`);
+    console.log(`\nmachine, same run: the server's SRP math on one thread, as one SRP thread runs it (3 exponentiations mod a 3072-bit N)`);
     console.log(`  serverChallenge ${f0(mathOnce.challenge)}/s, verifyPasswordClaim ${f0(mathOnce.proof)}/s; both (a sign-in's) ${f0(srpLimit)}/s = ${(1000 / srpLimit).toFixed(2)} ms `
       + `(${range(mathRates)}/s before each round and after)`);
     console.log(`SRP sign-in, ${srp.done} in rounds of ${SRP_ROUND} (the clients' answers: ${f1(answerSecs)} s in the workers, not timed)`);
