@@ -35,6 +35,9 @@ pools:
         RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 0 }
       - ClientId: spa
         CallbackURLs: [http://localhost:5555/callback]
+      - ClientId: graceful
+        ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+        RefreshTokenRotation: { Feature: ENABLED, RetryGracePeriodSeconds: 30 }
       - ClientId: legacy
         PreventUserExistenceErrors: LEGACY
         ExplicitAuthFlows: [ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
@@ -223,6 +226,33 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
       assert.equal(reused.name, 'RefreshTokenReuseException');
       const successor = await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: next.AuthenticationResult.RefreshToken })));
       assert.equal(successor.name, 'NotAuthorizedException', 'the whole family is revoked');
+    });
+
+    it('keeps one live branch when one refresh token is presented 10 times at once, with and without a grace period', async () => {
+      await newUser('hal.race@example.com');
+      const signIn = async (clientId: string) => (await sdk.send(new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: 'hal.race@example.com', PASSWORD },
+      }))).AuthenticationResult!.RefreshToken!;
+      const tenAtOnce = (clientId: string, token: string) => Promise.allSettled(Array.from({ length: 10 }, () =>
+        sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: clientId, RefreshToken: token }))));
+
+      // No grace period: one rotation wins; the others are reuse, which ends the sign-in, the winner's branch too.
+      const strict = await tenAtOnce('server', await signIn('server'));
+      const won = strict.filter((r) => r.status === 'fulfilled');
+      assert.equal(won.length, 1, 'one rotation wins');
+      const losers = strict.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).name] : []));
+      assert.ok(losers.includes('RefreshTokenReuseException'), `reuse is told: ${losers.join(', ')}`);
+      assert.ok(losers.every((n) => n === 'RefreshTokenReuseException' || n === 'NotAuthorizedException'), losers.join(', ')); // after the family ends: not a token any more
+      const branch = (won[0] as PromiseFulfilledResult<{ AuthenticationResult?: { RefreshToken?: string } }>).value.AuthenticationResult!.RefreshToken!;
+      assert.equal((await refused(sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'server', RefreshToken: branch })))).name, 'NotAuthorizedException');
+
+      // A grace period: every retry gets the very same successor, so there is still one branch, and it lives.
+      const graceful = await tenAtOnce('graceful', await signIn('graceful'));
+      assert.ok(graceful.every((r) => r.status === 'fulfilled'), 'retries within the grace period are answered');
+      const successors = new Set(graceful.map((r) => (r as PromiseFulfilledResult<{ AuthenticationResult?: { RefreshToken?: string } }>).value.AuthenticationResult!.RefreshToken));
+      assert.equal(successors.size, 1, 'one successor for all ten');
+      const [only] = successors;
+      assert.ok((await sdk.send(new GetTokensFromRefreshTokenCommand({ ClientId: 'graceful', RefreshToken: only! }))).AuthenticationResult?.AccessToken);
     });
 
     it('requires SECRET_HASH of a client with a secret, and takes the right one', async () => {
