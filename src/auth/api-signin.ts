@@ -32,10 +32,15 @@ const sessionExpired = () => new NotAuthorizedException('Invalid session for the
 
 const contextOf = (i: ApiSignIn) => accountContext(i.client, i.ip);
 
-async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: User | null, data: Omit<FlowData['challenge'], 'name' | 'clientId'>, parameters: Record<string, string>): Promise<AuthResult> {
+/** A new challenge Session for this client: saved, single use, alive for the client's AuthSessionValidity. */
+async function newSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, name: ChallengeName, data: Omit<FlowData['challenge'], 'name' | 'clientId'>): Promise<string> {
   const session = newHandle() + newHandle(); // 86 characters: within Cognito's 20–2048
   await saveFlow(d, 'challenge', i.pool.id, session, { ...data, name, clientId: i.client.clientId }, d.now() + i.client.settings.AuthSessionValidity * 60_000);
-  return { kind: 'challenge', name, session, user, parameters };
+  return session;
+}
+
+async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: User | null, data: Omit<FlowData['challenge'], 'name' | 'clientId'>, parameters: Record<string, string>): Promise<AuthResult> {
+  return { kind: 'challenge', name, session: await newSession(d, i, name, data), user, parameters };
 }
 
 /** The challenge a session answers, for this client and this challenge only; NotAuthorized when it is unknown, used or expired. */
@@ -209,7 +214,7 @@ export async function answerNewPassword(
  * for ConfirmSignUp to hand on.
  */
 export async function signUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, user: User): Promise<string> {
-  return ((await challenge(d, i, 'CONFIRM_SIGN_UP', user, { userId: user.id }, {})) as { session: string }).session;
+  return newSession(d, i, 'CONFIRM_SIGN_UP', { userId: user.id });
 }
 
 /**
@@ -221,5 +226,5 @@ export async function confirmedSignUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'de
   if (!session) return undefined;
   const flow = await takeChallenge(d, i, session, 'CONFIRM_SIGN_UP');
   if (flow?.userId !== user.id) return undefined;
-  return ((await challenge(d, i, 'SIGNED_UP', user, { userId: user.id }, {})) as { session: string }).session;
+  return newSession(d, i, 'SIGNED_UP', { userId: user.id });
 }
