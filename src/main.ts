@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { loadAdminKey } from './api/admin-key.js';
+import { AccessKeys } from './api/access-keys.js';
+import { loadAdminKey, type AdminKey } from './api/admin-key.js';
 import { AdapterCache, type AdapterDeps } from '../providers/index.js';
 import { buildApp } from './app.js';
 import { createTransport, Delivery } from './delivery/index.js';
@@ -68,6 +69,7 @@ export async function start(
   const store = await openStore({ dataDir: settings.DATA_DIR, mongodbUri: settings.MONGODB_URI, log, signal: aborter.signal });
   process.off('SIGTERM', abortOnSignal).off('SIGINT', abortOnSignal);
 
+  let adminKey: AdminKey;
   const samlMetadata = new IdpMetadataSource({ store, log, ...(options.adapterDeps?.fetch ? { fetch: options.adapterDeps.fetch } : {}) });
   try {
     await checkSamlMetadata(settings, samlMetadata, log);
@@ -75,6 +77,7 @@ export async function start(
     log.info({ created: report.created, updated: report.updated, unchanged: report.unchanged }, 'configuration applied');
     if (report.undeclared.length) log.info({ undeclared: report.undeclared }, 'kept items the configuration does not declare');
     const admin = await loadAdminKey(store, sealer, settings);
+    adminKey = admin.key;
     if (admin.created) {
       // Shown once, on the console only: this is the only time the secret leaves the store.
       process.stdout.write(
@@ -103,6 +106,7 @@ export async function start(
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
     ...(settings.API_CORS_ORIGINS ? { corsOrigins: settings.API_CORS_ORIGINS } : {}),
+    accessKeys: new AccessKeys(store, sealer, adminKey),
     samlMetadata,
     spKeys: new SpKeys(store, sealer),
     issuerOf: (poolId) => `${url}/${poolId}`,

@@ -1,4 +1,5 @@
 // What the HTTP layer is built from: the store and the services over it, created once in main.ts.
+import type { AccessKeys } from './api/access-keys.js';
 import type { AuthDeps } from './auth/deps.js';
 import type { Delivery } from './delivery/index.js';
 
@@ -7,6 +8,8 @@ export interface Services extends AuthDeps {
   delivery: Delivery;
   /** API_CORS_ORIGINS: the browser origins the JSON API answers (`*`: any); unset, those of the clients' URLs. */
   corsOrigins?: readonly string[];
+  /** The keys that may sign management calls (SigV4) and their policies. */
+  accessKeys: AccessKeys;
 }
 
 /** `ISS = PUBLIC_URL/<poolId>` (README.md, "Apps: each pool is an OpenID Provider"). */

@@ -4,11 +4,19 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../shared/errors.js';
 import type { Services } from '../services.js';
 
+/** Who signed a management call (SigV4) and for which region (the region of the ARNs it sees). */
+export interface ManagementCaller {
+  accessKeyId: string;
+  region: string;
+}
+
 /** What a handler knows of the call besides its input. */
 export interface ApiCall {
   s: Services;
   ip: string | null;
   requestId: string;
+  /** Set on management actions: the verified signer. */
+  caller?: ManagementCaller;
 }
 
 export interface ApiAction<S extends z.ZodType = z.ZodType> {
@@ -20,6 +28,8 @@ export interface ApiAction<S extends z.ZodType = z.ZodType> {
   notes?: string;
   input: S;
   errors: ErrorCode[];
+  /** `sigv4`: a management action, signed with an access key whose policy allows it on the input's UserPoolId. Default: public. */
+  access?: 'sigv4';
   handle(call: ApiCall, input: z.output<S>): Promise<Record<string, unknown>>;
 }
 

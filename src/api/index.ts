@@ -7,6 +7,7 @@ import { confirmDeviceAction, forgetDeviceAction, getDevice, listDevices, update
 import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
+import { ADMIN_USER_ACTIONS } from './admin/users.js';
 import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
@@ -15,6 +16,8 @@ export const ACTIONS: readonly ApiAction[] = [
   getUser, changePassword, globalSignOut, deleteUser, forgotPassword, confirmForgotPassword,
   updateUserAttributes, deleteUserAttributes, getUserAttributeVerificationCode, verifyUserAttribute,
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
+  // Management actions (SigV4): src/api/admin/.
+  ...ADMIN_USER_ACTIONS,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../services.js';
 import type { ApiAction } from './action.js';
 import { apiErrorOf, apiException } from './errors.js';
+import { auditCall, authorize, signerOf } from './management.js';
 import { validationMessage } from './validation.js';
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
@@ -91,12 +92,21 @@ export function apiWire(s: Services, actions: ReadonlyMap<string, ApiAction>, al
       const action = actions.get(name);
       if (!action) throw apiException('UnknownOperationException', `Unknown operation ${target}`);
       if (!ctx.is(JSON_TYPE) && !ctx.is('application/json')) throw apiException('SerializationException', `The request must be ${JSON_TYPE}.`);
+      // A management call proves its signer before anything else is read or told.
+      const caller = action.access === 'sigv4' ? await signerOf(s, ctx) : undefined;
       const body = ctx.request.body;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw apiException('SerializationException', 'The request body must be a JSON object.');
-      const parsed = action.input.safeParse(body);
-      if (!parsed.success) throw apiException('InvalidParameterException', validationMessage(parsed.error.issues));
-      const result = await action.handle({ s, ip: ctx.ip, requestId }, parsed.data);
-      answer(ctx, 200, result);
+      try {
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw apiException('SerializationException', 'The request body must be a JSON object.');
+        const parsed = action.input.safeParse(body);
+        if (!parsed.success) throw apiException('InvalidParameterException', validationMessage(parsed.error.issues));
+        if (caller) await authorize(caller, action.name, parsed.data);
+        const result = await action.handle({ s, ip: ctx.ip, requestId, ...(caller ? { caller } : {}) }, parsed.data);
+        if (caller) await auditCall(s, caller, action.name, body, ctx.ip, 'ok');
+        answer(ctx, 200, result);
+      } catch (err) {
+        if (caller) await auditCall(s, caller, action.name, body, ctx.ip, apiErrorOf(err).type);
+        throw err;
+      }
     } catch (err) {
       const e = apiErrorOf(err);
       if (e.status === 500) log.error({ err, action: name }, 'API action failed');

@@ -250,6 +250,10 @@ export interface MetaStore {
   get(key: string): Promise<string | null>;
   /** Writes `value` unless the key exists; returns the value now stored. */
   putIfAbsent(key: string, value: string): Promise<string>;
+  /** The entries whose key starts with `prefix`, in key order. */
+  list(prefix: string): Promise<{ key: string; value: string }[]>;
+  /** True when the key was there and is now gone. */
+  delete(key: string): Promise<boolean>;
 }
 
 /** Last good copies of SAML IdPs' metadata, one numbered version per change. */

@@ -27,6 +27,23 @@ export type ErrorCode =
   /** The JSON API's protocol errors: an unknown X-Amz-Target, a body that is not a JSON object. */
   | 'UnknownOperationException'
   | 'SerializationException'
+  /** SigV4 on management actions (HTTP 403): no signature, an unknown key, a bad or stale signature, a malformed header. */
+  | 'MissingAuthenticationTokenException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException'
+  | 'IncompleteSignatureException'
+  /** A signed call outside its access key's policy. */
+  | 'AccessDeniedException'
+  /** Management actions' own refusals (Cognito's names). */
+  | 'UnsupportedUserStateException'
+  | 'PreconditionNotMetException'
+  | 'ConcurrentModificationException'
+  | 'ScopeDoesNotExistException'
+  | 'InvalidOAuthFlowException'
+  | 'UnsupportedIdentityProviderException'
+  | 'UserImportInProgressException'
+  | 'PasswordHistoryPolicyViolationException'
+  | 'CodeDeliveryFailureException'
   | 'UserNotFoundException'
   | 'UsernameExistsException'
   /** The directory cannot be reached (HTTP 503). */

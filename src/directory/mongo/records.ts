@@ -63,5 +63,12 @@ export function mongoMeta(m: Models): MetaStore {
       }
       return (await get(key)) ?? value;
     },
+    async list(prefix) {
+      const docs = await m.Meta.find({ key: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` } }).sort({ key: 1 }).lean<MetaDoc[]>();
+      return docs.map((d) => ({ key: d.key, value: d.value }));
+    },
+    async delete(key) {
+      return (await m.Meta.deleteOne({ key })).deletedCount > 0;
+    },
   });
 }

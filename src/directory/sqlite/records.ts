@@ -55,4 +55,13 @@ export class SqliteMeta implements MetaStore {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, value);
     return (await this.get(key))!;
   }
+
+  async list(prefix: string): Promise<{ key: string; value: string }[]> {
+    // A range on the primary key (no LIKE: `_` and `%` are ordinary characters of a prefix).
+    return this.db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(prefix, `${prefix}\u{10FFFF}`) as { key: string; value: string }[];
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return Number(this.db.prepare('DELETE FROM meta WHERE key = ?').run(key).changes) > 0;
+  }
 }

@@ -1,0 +1,47 @@
+// What the management actions share: the pool a call names, the user an admin `Username` designates
+// (the username, an alias or the `sub`, as Cognito allows) and Cognito's UserType shape.
+import { z } from 'zod';
+import type { Pool, User } from '../../directory/types.js';
+import { findUser } from '../../native/identifiers.js';
+import type { Services } from '../../services.js';
+import { apiException } from '../errors.js';
+
+const req = (i: { input: unknown }) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string');
+export const UserPoolId = z.string({ error: req }).min(1).max(55, 'Member must have length less than or equal to 55')
+  .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+');
+export const Limit = (max: number) => z.number({ error: 'Member must be a number' }).int().min(0).max(max, `Member must have value less than or equal to ${max}`);
+export const NextToken = z.string({ error: 'Member must be a string' }).min(1).max(131_072);
+
+/** The pool the call names, or ResourceNotFoundException. */
+export async function poolFor(s: Services, poolId: string): Promise<Pool> {
+  const pool = await s.store.pools.getPool(poolId);
+  if (!pool) throw apiException('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
+  return pool;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user an admin `Username` designates: the username, an alias the pool signs in with, or the `sub`. */
+export async function findAdminUser(s: Services, pool: Pool, username: string): Promise<User | null> {
+  return (await findUser(s.store, pool, username)) ?? (UUID.test(username) ? await s.store.users.findUserBySub(pool.id, username.toLowerCase()) : null);
+}
+
+/** As findAdminUser, or UserNotFoundException. */
+export async function adminUser(s: Services, pool: Pool, username: string): Promise<User> {
+  const user = await findAdminUser(s, pool, username);
+  if (!user) throw apiException('UserNotFoundException', 'User does not exist.');
+  return user;
+}
+
+export const seconds = (ms: number) => ms / 1000;
+export const attributeList = (a: Record<string, string>) => Object.entries(a).map(([Name, Value]) => ({ Name, Value }));
+
+/** Cognito's UserType (ListUsers, AdminCreateUser): `Attributes` lists `sub` first, then the user's attributes. */
+export function userType(user: User, only?: readonly string[]) {
+  const all = { sub: user.sub, ...user.attributes };
+  const attributes = only ? Object.fromEntries(Object.entries(all).filter(([n]) => only.includes(n))) : all;
+  return {
+    Username: user.username, Attributes: attributeList(attributes), UserCreateDate: seconds(user.createdAt), UserLastModifiedDate: seconds(user.updatedAt),
+    Enabled: user.enabled, UserStatus: user.status,
+  };
+}
