@@ -4,7 +4,14 @@
 //   npm run admin -- link-provider <poolId> <provider> <subject> <username>  AdminLinkProviderForUser
 //   npm run admin -- preview-mapping <poolId> <provider> <subject>           what the mapping makes of the
 //                                                                           claims that identity last sent
+//   npm run admin -- audit <poolId> [limit]                                 the pool's audit trail, newest first
+//   npm run admin -- create-access-key [--pool <poolId>]... [--policy <file>] [--description <text>]
+//                                                                           a management key limited by a policy
+//   npm run admin -- list-access-keys | delete-access-key <accessKeyId>
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { AccessKeys } from './api/access-keys.js';
+import { parsePolicy, poolPolicy } from './api/policy.js';
 import { openStore } from './directory/open.js';
 import { Sealer } from './directory/secrets.js';
 import { loadSettings, SettingsError } from './settings.js';
@@ -17,12 +24,18 @@ const USAGE = `usage: npm run admin -- rotate-keys <poolId>
        npm run admin -- rotate-saml-keys <poolId>
        npm run admin -- link-provider <poolId> <providerName> <providerSubject> <username>
        npm run admin -- preview-mapping <poolId> <providerName> <providerSubject>
+       npm run admin -- audit <poolId> [limit]
+       npm run admin -- create-access-key [--pool <poolId>]... [--policy <policy.json>] [--description <text>]
+       npm run admin -- list-access-keys
+       npm run admin -- delete-access-key <accessKeyId>
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, poolId, ...rest] = argv;
-  const arity: Record<string, number> = { 'rotate-keys': 0, 'rotate-saml-keys': 0, 'link-provider': 3, 'preview-mapping': 2 };
-  if (!command || !(command in arity) || !poolId || rest.length !== arity[command]) {
+  if (command && command in KEY_COMMANDS) return keyCommand(command, argv.slice(1));
+  const arity: Record<string, number | [number, number]> = { 'rotate-keys': 0, 'rotate-saml-keys': 0, 'link-provider': 3, 'preview-mapping': 2, audit: [0, 1] };
+  const [least, most] = [arity[command ?? '']].flat() as [number | undefined, number | undefined];
+  if (!command || least === undefined || !poolId || rest.length < least || rest.length > (most ?? least)) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -44,6 +57,15 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'rotate-saml-keys') {
       await new SpKeys(store, new Sealer(settings.BROKER_KEY_SECRET)).rotate(poolId, Date.now());
       process.stdout.write(`rotated the SAML keys of ${poolId}: give IdPs the new metadata (ISS/saml2/metadata); the previous encryption certificate keeps working for 30 days; running brokers switch within 30 s\n`);
+      return 0;
+    }
+    if (command === 'audit') {
+      const limit = rest[0] ? Number(rest[0]) : 100;
+      if (!Number.isInteger(limit) || limit < 1) {
+        process.stderr.write(USAGE);
+        return 2;
+      }
+      for (const e of await store.audit.list(poolId, { limit })) process.stdout.write(`${JSON.stringify({ ...e, time: new Date(e.time).toISOString() })}\n`);
       return 0;
     }
     const [providerName, subject, username] = rest as [string, string, string];
@@ -71,6 +93,61 @@ async function main(argv: string[]): Promise<number> {
       attributes = { error: (err as Error).message };
     }
     process.stdout.write(`${JSON.stringify({ mapping: provider.settings.AttributeMapping, claims, attributes }, null, 2)}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const KEY_COMMANDS = { 'create-access-key': true, 'list-access-keys': true, 'delete-access-key': true };
+
+/** Access keys for management calls (src/api/access-keys.ts); a new key's secret is printed here once. */
+async function keyCommand(command: string, args: string[]): Promise<number> {
+  const pools: string[] = [];
+  let policyFile: string | undefined;
+  let description = '';
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--pool') pools.push(value());
+    else if (a === '--policy') policyFile = value();
+    else if (a === '--description') description = value();
+    else positional.push(a);
+  }
+  const wanted = command === 'delete-access-key' ? 1 : 0;
+  if (positional.length !== wanted || (command === 'create-access-key' && !pools.length && !policyFile)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const settings = loadSettings();
+  const store = await openStore({ dataDir: settings.DATA_DIR, mongodbUri: settings.MONGODB_URI, log: pino({ level: 'warn' }) });
+  try {
+    const keys = new AccessKeys(store, new Sealer(settings.BROKER_KEY_SECRET), null);
+    if (command === 'list-access-keys') {
+      for (const k of await keys.list()) process.stdout.write(`${JSON.stringify({ ...k, createdAt: new Date(k.createdAt).toISOString() })}\n`);
+      return 0;
+    }
+    if (command === 'delete-access-key') {
+      if (!(await keys.delete(positional[0]!))) {
+        process.stderr.write(`no access key ${positional[0]}\n`);
+        return 1;
+      }
+      process.stdout.write(`deleted ${positional[0]}: its signatures are refused from now on, by every broker on this store\n`);
+      return 0;
+    }
+    // --pool P: every action on pool P; --policy: an IAM-style document; both: the statements of each.
+    const statements = [
+      ...pools.map((p) => poolPolicy(p).Statement).flat(),
+      ...(policyFile ? parsePolicy(readFileSync(policyFile, 'utf8')).Statement : []),
+    ];
+    const key = await keys.create({ Version: '2012-10-17', Statement: statements }, description, Date.now());
+    process.stdout.write(`${JSON.stringify({ AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Policy: key.policy })}\n`);
+    process.stderr.write('the secret is shown this once: keep it now\n');
     return 0;
   } finally {
     await store.close();

@@ -13,7 +13,9 @@ export const poolArn = (region: string, poolId: string) => `arn:aws:cognito-idp:
 /** The resource of an action that names no pool (CreateUserPool, ListUserPools): only `…:userpool/*` or `*` patterns match it. */
 export const anyPoolArn = (region: string) => `arn:aws:cognito-idp:${region}:${ACCOUNT_ID}:userpool/*`;
 
-const patterns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+/** IAM takes one value or a list: read as a list, so an error names the member rather than a union. */
+const listOf = <T extends z.ZodType>(item: T) => z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(item).min(1));
+const patterns = listOf(z.string().min(1));
 
 const statement = z.strictObject(
   {
@@ -27,7 +29,7 @@ const statement = z.strictObject(
 
 export const policySchema = z.strictObject({
   Version: z.literal('2012-10-17').optional(),
-  Statement: z.union([statement, z.array(statement).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+  Statement: listOf(statement),
 });
 export type Policy = z.output<typeof policySchema>;
 
