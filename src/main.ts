@@ -75,6 +75,8 @@ export async function start(
     await checkSamlMetadata(settings, samlMetadata, log);
     const report = await applyDeclaredPools(store, settings.pools, sealer);
     log.info({ created: report.created, updated: report.updated, unchanged: report.unchanged }, 'configuration applied');
+    // What the file declares wins at start: a field changed through the API since is set back, and named.
+    for (const [item, fields] of Object.entries(report.changedFields)) log.warn({ item, fields }, `configuration applied: ${item} set back to the file in ${fields.join(', ')}`);
     if (report.undeclared.length) log.info({ undeclared: report.undeclared }, 'kept items the configuration does not declare');
     const admin = await loadAdminKey(store, sealer, settings);
     adminKey = admin.key;

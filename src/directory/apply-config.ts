@@ -19,13 +19,26 @@ export interface ApplyReport {
   unchanged: number;
   /** Clients and providers in the store that the file does not declare (kept: they may come from the API). */
   undeclared: string[];
+  /** Per item updated, the fields the file set back (e.g. changed through the API since): names only, never values. */
+  changedFields: Record<string, string[]>;
+}
+
+/** The dotted paths at which two settings differ (objects compared member by member, anything else as a whole). */
+export function changedFields(before: unknown, after: unknown, path = ''): string[] {
+  const plain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (plain(before) && plain(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => changedFields(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  return sameJson(before, after) ? [] : [path || '(all)'];
 }
 
 export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], sealer: Sealer): Promise<ApplyReport> {
-  const report: ApplyReport = { created: [], updated: [], unchanged: 0, undeclared: [] };
-  const note = (what: string, existed: boolean, same: boolean) => {
+  const report: ApplyReport = { created: [], updated: [], unchanged: 0, undeclared: [], changedFields: {} };
+  const note = (what: string, existed: boolean, same: boolean, fields: () => string[] = () => []) => {
     if (same) report.unchanged++;
     else (existed ? report.updated : report.created).push(what);
+    if (existed && !same) report.changedFields[what] = fields();
   };
 
   for (const [i, declared] of pools.entries()) {
@@ -35,7 +48,7 @@ export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], se
       throw new ConfigConflict(`pools[${i}].UsernameConfiguration.CaseSensitive: cannot change once the pool exists (it is ${existing.settings.UsernameConfiguration.CaseSensitive})`);
     const poolSame = !!existing && sameJson(existing.settings, declared.settings);
     if (!poolSame) await store.pools.putPool({ id, settings: declared.settings });
-    note(`pool ${id}`, !!existing, poolSame);
+    note(`pool ${id}`, !!existing, poolSame, () => changedFields(existing!.settings, declared.settings));
 
     for (const { ClientSecret, ...settings } of declared.clients) {
       const current = await store.pools.getClient(id, settings.ClientId);
@@ -52,7 +65,7 @@ export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], se
         const sealedSecret = ClientSecret ? (sealedSame ? current!.sealedSecret : sealer.seal(ClientSecret)) : null;
         await store.pools.putClient({ poolId: id, clientId: settings.ClientId, settings, secretHash, sealedSecret });
       }
-      note(`client ${id}/${settings.ClientId}`, !!current, same);
+      note(`client ${id}/${settings.ClientId}`, !!current, same, () => [...changedFields(current!.settings, settings), ...(hashSame && sealedSame ? [] : ['ClientSecret'])]);
     }
 
     for (const provider of declared.providers) {
@@ -69,7 +82,7 @@ export async function applyDeclaredPools(store: Store, pools: DeclaredPool[], se
       const settings = { ...provider, ProviderDetails: details };
       same = same && sameJson(current!.settings, settings);
       if (!same) await store.pools.putProvider({ poolId: id, name: provider.ProviderName, settings });
-      note(`provider ${id}/${provider.ProviderName}`, !!current, same);
+      note(`provider ${id}/${provider.ProviderName}`, !!current, same, () => changedFields(current!.settings, settings));
     }
 
     const clientIds = new Set(declared.clients.map((c) => c.ClientId));

@@ -60,7 +60,7 @@ describe('applying the config file', () => {
     const sealedBefore = (await store.pools.getClient('local_Apply1', 'web'))!.sealedSecret;
     const before = JSON.stringify([await store.pools.getPool('local_Apply1'), await store.pools.listClients('local_Apply1'), await store.pools.listProviders('local_Apply1')]);
     const report = await applyDeclaredPools(store, parseConfig(CONFIG), sealer);
-    assert.deepEqual(report, { created: [], updated: [], unchanged: 4, undeclared: [] });
+    assert.deepEqual(report, { created: [], updated: [], unchanged: 4, undeclared: [], changedFields: {} });
     const afterApply = JSON.stringify([await store.pools.getPool('local_Apply1'), await store.pools.listClients('local_Apply1'), await store.pools.listProviders('local_Apply1')]);
     assert.equal(afterApply, before);
     assert.equal((await store.pools.getClient('local_Apply1', 'web'))!.sealedSecret, sealedBefore, 'the sealed copy is not sealed again');
@@ -70,6 +70,7 @@ describe('applying the config file', () => {
     const changed = CONFIG.replace('s3cret-value-for-tests', 'another-secret-value').replace(/ {6}- \{ ClientId: spa.*\n/, '');
     const report = await applyDeclaredPools(store, parseConfig(changed), sealer);
     assert.deepEqual(report.updated, ['client local_Apply1/web']);
+    assert.deepEqual(report.changedFields, { 'client local_Apply1/web': ['ClientSecret'] }, 'a secret is named, never shown');
     assert.deepEqual(report.undeclared, ['client local_Apply1/spa']);
     const web = (await store.pools.getClient('local_Apply1', 'web'))!;
     assert.ok(verifyClientSecret('another-secret-value', web.secretHash!));
@@ -90,11 +91,23 @@ pools:
     const secretHash = hashClientSecret('old-secret-value-for-tests');
     await store.pools.putClient({ poolId: 'local_Upgrade1', clientId: 'old', settings, secretHash, sealedSecret: null });
     const report = await applyDeclaredPools(store, declared, sealer);
-    assert.deepEqual(report, { created: [], updated: ['client local_Upgrade1/old'], unchanged: 1, undeclared: [] });
+    assert.deepEqual(report, { created: [], updated: ['client local_Upgrade1/old'], unchanged: 1, undeclared: [], changedFields: { 'client local_Upgrade1/old': ['ClientSecret'] } });
     const old = (await store.pools.getClient('local_Upgrade1', 'old'))!;
     assert.equal(old.secretHash, secretHash, 'the secret hash that still matches is kept');
     assert.equal(sealer.unseal(old.sealedSecret!), 'old-secret-value-for-tests');
-    assert.deepEqual(await applyDeclaredPools(store, declared, sealer), { created: [], updated: [], unchanged: 2, undeclared: [] });
+    assert.deepEqual(await applyDeclaredPools(store, declared, sealer), { created: [], updated: [], unchanged: 2, undeclared: [], changedFields: {} });
+  });
+
+  it('names each field it sets back to the file (changed since, e.g. through the API)', async () => {
+    const declared = parseConfig(CONFIG);
+    const pool = (await store.pools.getPool('local_Apply1'))!;
+    await store.pools.putPool({ id: pool.id, settings: { ...pool.settings, Policies: { ...pool.settings.Policies, PasswordPolicy: { ...pool.settings.Policies.PasswordPolicy, MinimumLength: 20 } } } });
+    const web = (await store.pools.getClient('local_Apply1', 'web'))!;
+    await store.pools.putClient({ ...web, settings: { ...web.settings, CallbackURLs: ['https://elsewhere.example/cb'] } });
+    const report = await applyDeclaredPools(store, declared, sealer);
+    // The secret too: a test above stored another one.
+    assert.deepEqual(report.changedFields, { 'pool local_Apply1': ['Policies.PasswordPolicy.MinimumLength'], 'client local_Apply1/web': ['CallbackURLs', 'ClientSecret'] });
+    assert.equal((await store.pools.getPool('local_Apply1'))!.settings.Policies.PasswordPolicy.MinimumLength, declared[0]!.settings.Policies.PasswordPolicy.MinimumLength);
   });
 
   it('refuses to flip username case sensitivity of an existing pool', async () => {
