@@ -8,6 +8,8 @@ import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revoke
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
 import { ADMIN_USER_ACTIONS } from './admin/users.js';
+import { ADMIN_POOL_ACTIONS } from './admin/pools.js';
+import { ADMIN_CLIENT_ACTIONS } from './admin/clients.js';
 import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
@@ -17,6 +19,7 @@ export const ACTIONS: readonly ApiAction[] = [
   updateUserAttributes, deleteUserAttributes, getUserAttributeVerificationCode, verifyUserAttribute,
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
   // Management actions (SigV4): src/api/admin/.
+  ...ADMIN_POOL_ACTIONS, ...ADMIN_CLIENT_ACTIONS,
   ...ADMIN_USER_ACTIONS,
 ] as ApiAction[];
 

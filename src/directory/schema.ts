@@ -51,8 +51,8 @@ export const passwordPolicySchema = z.strictObject({
 const timeUnit = z.enum(['seconds', 'minutes', 'hours', 'days']);
 const UNIT_SECONDS = { seconds: 1, minutes: 60, hours: 3600, days: 86400 } as const;
 
-export const clientSchema = z
-  .strictObject({
+/** An app client's members, as Cognito's CreateUserPoolClient takes them (the API builds its input from these). */
+export const clientFields = {
     ClientId: z.string().regex(/^[\w+]{1,128}$/, 'must be 1–128 letters, digits, _ or +'),
     ClientName: z.string().min(1).max(128).optional(),
     ClientSecret: z.string().min(1).max(256).optional(),
@@ -94,7 +94,10 @@ export const clientSchema = z
         RetryGracePeriodSeconds: z.number().int().min(0).max(60).default(0),
       })
       .default({ Feature: 'DISABLED', RetryGracePeriodSeconds: 0 }),
-  })
+};
+
+export const clientSchema = z
+  .strictObject(clientFields)
   .transform(({ AllowedOAuthFlows, AllowedOAuthFlowsUserPoolClient, ...c }) => {
     const flows = AllowedOAuthFlows ?? (c.CallbackURLs.length ? ['code' as const] : []);
     return { ...c, AllowedOAuthFlows: flows, AllowedOAuthFlowsUserPoolClient: AllowedOAuthFlowsUserPoolClient ?? flows.length > 0 };
@@ -190,7 +193,8 @@ export type ProviderSettings = z.output<typeof providerSchema>;
 
 export const DEFAULT_RATE_LIMITS = { SignUpsAndCodesPerSourceAddress: 30, SignUpsAndCodesPerPool: 2_000, WindowSeconds: 600 };
 
-const poolShape = {
+/** A pool's members, as Cognito's CreateUserPool takes them plus the broker's own (the API builds its input from these). */
+export const poolFields = {
   Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
   PoolName: z.string().min(1).max(128),
   UsernameAttributes: z.array(z.enum(['email', 'phone_number'])).optional(),
@@ -208,7 +212,21 @@ const poolShape = {
     .strictObject({ PasswordPolicy: passwordPolicySchema.default(passwordPolicySchema.parse({})) })
     .default({ PasswordPolicy: passwordPolicySchema.parse({}) }),
   Schema: z.array(schemaAttribute).max(50 + STANDARD_ATTRIBUTES.length).default([]),
-  AdminCreateUserConfig: z.strictObject({ AllowAdminCreateUserOnly: z.boolean().default(false) }).default({ AllowAdminCreateUserOnly: false }),
+  AdminCreateUserConfig: z
+    .strictObject({
+      AllowAdminCreateUserOnly: z.boolean().default(false),
+      /** The invitation AdminCreateUser sends: `{username}` and `{####}` (the temporary password) filled in. */
+      InviteMessageTemplate: z
+        .strictObject({
+          EmailSubject: z.string().min(1).max(140).default('Your temporary password'),
+          EmailMessage: z.string().min(6).max(20000).refine((v) => v.includes('{####}') && v.includes('{username}'), 'must contain {username} and {####}')
+            .default('Your username is {username} and temporary password is {####}.'),
+          SMSMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}') && v.includes('{username}'), 'must contain {username} and {####}')
+            .default('Your username is {username} and temporary password is {####}.'),
+        })
+        .default({ EmailSubject: 'Your temporary password', EmailMessage: 'Your username is {username} and temporary password is {####}.', SMSMessage: 'Your username is {username} and temporary password is {####}.' }),
+    })
+    .default({ AllowAdminCreateUserOnly: false, InviteMessageTemplate: { EmailSubject: 'Your temporary password', EmailMessage: 'Your username is {username} and temporary password is {####}.', SMSMessage: 'Your username is {username} and temporary password is {####}.' } }),
   /** Device tracking (Cognito's DeviceConfiguration): absent, the pool tracks no devices. */
   DeviceConfiguration: z
     .strictObject({ ChallengeRequiredOnNewDevice: z.boolean().default(false), DeviceOnlyRememberedOnUserPrompt: z.boolean().default(false) })
@@ -224,10 +242,17 @@ const poolShape = {
       EmailSubject: z.string().min(1).max(140).default('Your verification code'),
       EmailMessage: z.string().min(6).max(20000).refine((v) => v.includes('{####}'), 'must contain {####}').default('Your verification code is {####}.'),
       SmsMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').default('Your verification code is {####}.'),
+      /** Only CONFIRM_WITH_CODE is honoured (no confirmation links yet). */
+      DefaultEmailOption: z.enum(['CONFIRM_WITH_LINK', 'CONFIRM_WITH_CODE']).optional(),
     })
     .default({ EmailSubject: 'Your verification code', EmailMessage: 'Your verification code is {####}.', SmsMessage: 'Your verification code is {####}.' }),
   EmailConfiguration: z
-    .strictObject({ From: z.string().min(3).max(256).optional(), ReplyToEmailAddress: z.string().email().optional() })
+    .strictObject({
+      From: z.string().min(3).max(256).optional(), ReplyToEmailAddress: z.string().email().optional(),
+      // Accepted for Cognito's sake (SES sending is not how the broker delivers): kept and returned.
+      EmailSendingAccount: z.enum(['COGNITO_DEFAULT', 'DEVELOPER']).optional(), SourceArn: z.string().min(20).max(2048).optional(),
+      ConfigurationSet: z.string().min(1).max(64).optional(),
+    })
     .default({}),
   /** Rotate the token signing keys once they are this many days old (checked hourly); unset: rotate only on request. */
   TokenSigningKeyMaxAgeDays: z.number().int().min(1).max(3650).optional(),
@@ -236,6 +261,13 @@ const poolShape = {
   /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */
   LinkByVerifiedEmail: z.boolean().default(false),
   DeletionProtection: z.enum(['ACTIVE', 'INACTIVE']).default('INACTIVE'),
+  /** Cognito's MFA settings, kept and returned (SetUserPoolMfaConfig); MFA is not enforced yet. */
+  MfaConfiguration: z.enum(['OFF', 'ON', 'OPTIONAL']).default('OFF'),
+  SoftwareTokenMfaConfiguration: z.strictObject({ Enabled: z.boolean().default(false) }).optional(),
+  SmsMfaConfiguration: z
+    .strictObject({ SmsAuthenticationMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').optional() })
+    .optional(),
+  EmailMfaConfiguration: z.strictObject({ Message: z.string().min(6).max(20000).optional(), Subject: z.string().min(1).max(140).optional() }).optional(),
   /**
    * The broker's own flood limits (Cognito has no such setting): sign-ups and messages with codes
    * (confirmation, resend, password reset) per source address and per pool in a fixed window.
@@ -249,9 +281,9 @@ const poolShape = {
     .default(DEFAULT_RATE_LIMITS),
 };
 
-type PoolShape = z.output<z.ZodObject<typeof poolShape>>;
+type PoolShape = z.output<z.ZodObject<typeof poolFields>>;
 
-function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
+export function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   if (p.UsernameAttributes?.length && p.AliasAttributes?.length)
     ctx.addIssue({ code: 'custom', path: ['AliasAttributes'], message: 'cannot be used together with UsernameAttributes' });
   // As Cognito: a value held back until verified must be sent its code, so the pool must auto-verify it.
@@ -270,13 +302,13 @@ function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['Schema'], message: 'at most 50 custom attributes' });
 }
 
-export const poolSchema = z.strictObject(poolShape).superRefine(checkPool);
+export const poolSchema = z.strictObject(poolFields).superRefine(checkPool);
 export type PoolSettings = z.output<typeof poolSchema>;
 
 /** A pool as the config file declares it: settings plus its clients and providers. */
 export const declaredPoolSchema = z
   .strictObject({
-    ...poolShape,
+    ...poolFields,
     Clients: z.array(clientSchema).default([]),
     IdentityProviders: z.array(providerSchema).default([]),
   })

@@ -13,6 +13,8 @@ export interface PoolStore {
   putPool(pool: Omit<Pool, 'createdAt' | 'updatedAt'>): Promise<Pool>;
   getPool(id: string): Promise<Pool | null>;
   listPools(): Promise<Pool[]>;
+  /** Removes the pool and everything in it (clients, providers, users, groups, devices, keys, tokens, flows); the audit trail stays. False when there was none. */
+  deletePool(id: string): Promise<boolean>;
 
   putClient(client: Omit<AppClient, 'createdAt' | 'updatedAt'>): Promise<AppClient>;
   getClient(poolId: string, clientId: string): Promise<AppClient | null>;

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { AdminDisableUserCommand, AdminGetUserCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminGetUserCommand, DeleteUserPoolClientCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { ADMIN_KEY, adminSdk, postApi, signByHand } from '../support/admin.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 
@@ -29,10 +29,14 @@ describe('SigV4 on management actions', () => {
   let cliEnv: NodeJS.ProcessEnv;
   const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: cliEnv });
   const disable = (pool: string, username: string) => JSON.stringify({ UserPoolId: pool, Username: username });
-  /** What a refused call must leave as it was: the user's state and the management calls audited. */
+  const CLIENT_OF: Record<string, string> = { [A]: 'siga', [B]: 'sigb' };
+  /** The call the refusals are made with: one that would delete the pool's client. */
+  const deleteClient = (pool: string) => JSON.stringify({ UserPoolId: pool, ClientId: CLIENT_OF[pool] });
+  /** What a refused call must leave as it was: the pool's client, the user and the management calls audited. */
   const snapshot = async (pool: string, username: string) => {
     const u = await broker.store.users.findUserByUsername(pool, username);
-    return { enabled: u?.enabled, status: u?.status, updatedAt: u?.updatedAt, audited: (await broker.store.audit.list(pool, { type: 'admin.call' })).length };
+    const c = await broker.store.pools.getClient(pool, CLIENT_OF[pool]!);
+    return { client: c?.updatedAt, enabled: u?.enabled, status: u?.status, audited: (await broker.store.audit.list(pool, { type: 'admin.call' })).length };
   };
 
   before(async () => {
@@ -60,10 +64,10 @@ describe('SigV4 on management actions', () => {
 
   it('refuses an unsigned call, an unknown key and a wrong secret, changing nothing', async () => {
     const before = await snapshot(A, 'bob');
-    const unsigned = await postApi(broker.url, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminDisableUser' }, disable(A, 'bob'));
+    const unsigned = await postApi(broker.url, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.DeleteUserPoolClient' }, deleteClient(A));
     assert.deepEqual([unsigned.status, unsigned.body.__type, unsigned.body.message], [403, 'MissingAuthenticationTokenException', 'Missing Authentication Token']);
     const refusal = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
-      adminSdk(broker.url, credentials).send(new AdminDisableUserCommand({ UserPoolId: A, Username: 'bob' })).then(() => 'accepted', (e: Error & { $metadata: { httpStatusCode: number } }) => `${e.name} ${e.$metadata.httpStatusCode}`);
+      adminSdk(broker.url, credentials).send(new DeleteUserPoolClientCommand({ UserPoolId: A, ClientId: 'siga' })).then(() => 'accepted', (e: Error & { $metadata: { httpStatusCode: number } }) => `${e.name} ${e.$metadata.httpStatusCode}`);
     assert.equal(await refusal({ accessKeyId: 'BRKRNOSUCHKEY0000000', secretAccessKey: ADMIN_KEY.secretAccessKey }), 'UnrecognizedClientException 403');
     assert.equal(await refusal({ accessKeyId: ADMIN_KEY.accessKeyId, secretAccessKey: 'not-the-secret' }), 'InvalidSignatureException 403');
     assert.deepEqual(await snapshot(A, 'bob'), before);
@@ -72,15 +76,15 @@ describe('SigV4 on management actions', () => {
   it('refuses a stale or future date, a body changed after signing, an unsigned X-Amz-Target and a replay, changing nothing', async () => {
     const before = await snapshot(A, 'bob');
     const send = async (o: Parameters<typeof signByHand>[1], body = o.body) => postApi(broker.url, await signByHand(broker.url, o), body);
-    const stale = await send({ action: 'AdminDisableUser', body: disable(A, 'bob'), date: new Date(Date.now() - 6 * 60_000) });
+    const stale = await send({ action: 'DeleteUserPoolClient', body: deleteClient(A), date: new Date(Date.now() - 6 * 60_000) });
     assert.equal(stale.body.__type, 'InvalidSignatureException');
     assert.match(stale.body.message ?? '', /^Signature expired: \d{8}T\d{6}Z is now earlier than/);
-    const future = await send({ action: 'AdminDisableUser', body: disable(A, 'bob'), date: new Date(Date.now() + 6 * 60_000) });
+    const future = await send({ action: 'DeleteUserPoolClient', body: deleteClient(A), date: new Date(Date.now() + 6 * 60_000) });
     assert.match(future.body.message ?? '', /^Signature not yet current/);
-    // Signed for ann, sent for bob: the body hash no longer matches.
-    const changed = await send({ action: 'AdminDisableUser', body: disable(A, 'ann') }, disable(A, 'bob'));
+    // Signed for pool B's client, sent for pool A's: the body hash no longer matches.
+    const changed = await send({ action: 'DeleteUserPoolClient', body: deleteClient(B) }, deleteClient(A));
     assert.deepEqual([changed.status, changed.body.__type], [403, 'InvalidSignatureException']);
-    const target = await send({ action: 'AdminDisableUser', body: disable(A, 'bob'), unsigned: ['x-amz-target'] });
+    const target = await send({ action: 'DeleteUserPoolClient', body: deleteClient(A), unsigned: ['x-amz-target'] });
     assert.deepEqual([target.body.__type, target.body.message], ['InvalidSignatureException', "'x-amz-target' must be a signed header."]);
     assert.deepEqual(await snapshot(A, 'bob'), before);
 
@@ -98,13 +102,13 @@ describe('SigV4 on management actions', () => {
     assert.equal((await sdk.send(new AdminGetUserCommand({ UserPoolId: A, Username: 'ann' }))).Username, 'ann');
 
     const before = await snapshot(B, 'bob');
-    const denied = await sdk.send(new AdminDisableUserCommand({ UserPoolId: B, Username: 'bob' })).then(() => null, (e: Error) => e);
+    const denied = await sdk.send(new DeleteUserPoolClientCommand({ UserPoolId: B, ClientId: 'sigb' })).then(() => null, (e: Error) => e);
     assert.equal(denied?.name, 'AccessDeniedException');
-    assert.equal(denied?.message, `User: ${key.accessKeyId} is not authorized to perform: cognito-idp:AdminDisableUser on resource: arn:aws:cognito-idp:local:000000000000:userpool/${B}`);
+    assert.equal(denied?.message, `User: ${key.accessKeyId} is not authorized to perform: cognito-idp:DeleteUserPoolClient on resource: arn:aws:cognito-idp:local:000000000000:userpool/${B}`);
     const after = await snapshot(B, 'bob');
-    assert.deepEqual({ ...after, audited: before.audited }, before, 'the user is as it was');
+    assert.deepEqual({ ...after, audited: before.audited }, before, 'the client is as it was');
     const [audit] = await broker.store.audit.list(B, { type: 'admin.call', limit: 1 });
-    assert.deepEqual(audit?.detail, { accessKeyId: key.accessKeyId, action: 'AdminDisableUser', target: { Username: 'bob' }, outcome: 'AccessDeniedException' });
+    assert.deepEqual(audit?.detail, { accessKeyId: key.accessKeyId, action: 'DeleteUserPoolClient', target: { ClientId: 'sigb' }, outcome: 'AccessDeniedException' });
 
     const listed = (await cli('list-access-keys')).stdout;
     assert.match(listed, new RegExp(key.accessKeyId));

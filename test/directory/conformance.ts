@@ -70,6 +70,37 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.pools.getPool('test_Missing1'), null);
       });
 
+      it('deletes a pool with everything in it, and leaves other pools alone', async () => {
+        const D = 'test_Doomed1';
+        await store.pools.putPool({ id: D, settings: pool(D) });
+        await store.pools.putClient({ poolId: D, clientId: 'doomedClient', settings: { ClientId: 'doomedClient' } as never, secretHash: null, sealedSecret: null });
+        await store.pools.putClient({ poolId: P, clientId: 'doomedClient', settings: { ClientId: 'doomedClient' } as never, secretHash: null, sealedSecret: null });
+        const corp = providerSchema.parse({ ProviderName: 'Corp', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<x/>' }, IdpIdentifiers: ['doomed.example'] });
+        await store.pools.putProvider({ poolId: D, name: 'Corp', settings: corp });
+        const u = await store.users.createUser({ poolId: D, username: 'doomed', status: 'CONFIRMED', aliases: [{ kind: 'email', value: 'doomed@example.com' }] });
+        await store.groups.createGroup({ poolId: D, name: 'g', description: null, precedence: null, roleArn: null });
+        await store.groups.addUserToGroup(D, 'g', u.id);
+        await store.identities.linkIdentity({ poolId: D, providerName: 'Corp', subject: 's', userId: u.id, providerType: 'SAML', issuer: 'https://idp.example', primary: true, lastClaims: null });
+
+        assert.equal(await store.pools.deletePool(D), true);
+        assert.equal(await store.pools.getPool(D), null);
+        assert.deepEqual(await store.pools.listClients(D), []);
+        assert.deepEqual(await store.pools.listProviders(D), []);
+        assert.equal(await store.pools.findProviderByIdentifier(D, 'doomed.example'), null);
+        assert.equal(await store.users.getUser(D, u.id), null);
+        assert.deepEqual(await store.groups.listGroups(D), []);
+        assert.equal(await store.identities.findIdentity(D, 'Corp', 's'), null);
+        assert.deepEqual((await store.pools.findClientsById('doomedClient')).map((c) => c.poolId), [P], 'the same client id in another pool stays');
+        assert.equal(await store.pools.deletePool(D), false);
+
+        // The id can be used again, from nothing: the old username, alias and identifier are free.
+        await store.pools.putPool({ id: D, settings: pool(D) });
+        await store.users.createUser({ poolId: D, username: 'doomed', status: 'CONFIRMED', aliases: [{ kind: 'email', value: 'doomed@example.com' }] });
+        await store.pools.putProvider({ poolId: D, name: 'Other', settings: providerSchema.parse({ ProviderName: 'Other', ProviderType: 'SAML', ProviderDetails: { MetadataFile: '<x/>' }, IdpIdentifiers: ['doomed.example'] }) });
+        await store.pools.deleteClient(P, 'doomedClient');
+        assert.equal(await store.pools.deletePool(D), true);
+      });
+
       it('keeps clients with their secret hash, and deletes them', async () => {
         const settings = { ClientId: 'web', CallbackURLs: ['https://app.example/cb'] } as never;
         await store.pools.putClient({ poolId: P, clientId: 'web', settings, secretHash: 's1$x$y', sealedSecret: null });

@@ -89,6 +89,18 @@ export function mongoPools(m: Models): { pools: PoolStore; caseOf: PoolCase } {
       return (await m.Pool.find().sort({ _id: 1 }).lean<PoolDoc[]>()).map(toPool);
     },
 
+    async deletePool(id) {
+      // The pool last: a failure part way leaves it in place, so a retry finishes the removal. The audit trail stays.
+      const families = await m.Family.find({ poolId: id }, { _id: 1 }).lean<{ _id: string }[]>();
+      await m.RefreshToken.deleteMany({ familyId: { $in: families.map((f) => f._id) } });
+      const scoped = [m.Client, m.Provider, m.Identifier, m.User, m.Alias, m.Identity, m.Group, m.Membership, m.Device, m.Key,
+        m.AuthCode, m.Family, m.Flow, m.Session, m.OneTimeCode, m.Outbox] as unknown as { deleteMany(f: object): Promise<unknown> }[];
+      for (const model of scoped) await model.deleteMany({ poolId: id });
+      const deleted = (await m.Pool.deleteOne({ _id: id })).deletedCount > 0;
+      caseCache.delete(id);
+      return deleted;
+    },
+
     async putClient(client) {
       const now = Date.now();
       const d = await upsert(() =>

@@ -46,6 +46,21 @@ export class SqlitePools implements PoolStore {
     return rows.map((r) => ({ id: r.id, settings: JSON.parse(r.settings), createdAt: r.created_at, updatedAt: r.updated_at }));
   }
 
+  async deletePool(id: string): Promise<boolean> {
+    const remove = () => this.db.immediate(() => {
+      this.db.prepare('DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM refresh_families WHERE pool_id = ?)').run(id);
+      // Every table that holds a pool_id, found rather than listed so a later table is not forgotten; the audit trail stays.
+      const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[])
+        .map((t) => t.name)
+        .filter((t) => t !== 'audit' && (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(t) as { name: string }[]).some((c) => c.name === 'pool_id'));
+      for (const t of tables) this.db.prepare(`DELETE FROM "${t}" WHERE pool_id = ?`).run(id);
+      return this.db.prepare('DELETE FROM pools WHERE id = ?').run(id).changes > 0;
+    });
+    const deleted = remove();
+    this.caseCache.delete(id);
+    return deleted;
+  }
+
   async putClient(client: Omit<AppClient, 'createdAt' | 'updatedAt'>): Promise<AppClient> {
     const now = Date.now();
     this.db

@@ -1,0 +1,135 @@
+// App clients managed with SigV4. The input is the config file's model (clientSchema); the broker
+// chooses the ClientId (26 lowercase letters and digits, as Cognito) and, on request, the secret.
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { clientFields, clientSchema, type ClientSettings } from '../../directory/schema.js';
+import { hashClientSecret } from '../../directory/secrets.js';
+import type { AppClient, Pool } from '../../directory/types.js';
+import type { Services } from '../../services.js';
+import type { ApiAction } from '../action.js';
+import { defineAction } from '../action.js';
+import { apiException } from '../errors.js';
+import { ClientId } from '../fields.js';
+import { validationMessage } from '../validation.js';
+import { Limit, NextToken, poolFor, seconds, UserPoolId } from './common.js';
+import { pageToken } from './pools.js';
+
+const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const randomLower = (n: number) => Array.from({ length: n }, () => LOWER_ALNUM[randomInt(LOWER_ALNUM.length)]).join('');
+
+const ClientName = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') }).min(1).max(128)
+  .regex(/^[\w\s+=,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+');
+const { ClientId: _id, ClientSecret: _secret, ClientName: _name, ...settingFields } = clientFields;
+const settingKeys = Object.keys(settingFields) as (keyof typeof settingFields)[];
+/** Cognito members the broker takes but does not act on. */
+const IGNORED = { AnalyticsConfiguration: z.unknown().optional(), EnablePropagateAdditionalUserContextData: z.boolean().optional() };
+const IGNORED_NOTE = 'AnalyticsConfiguration and EnablePropagateAdditionalUserContextData are accepted and ignored.';
+
+type Settings = Omit<ClientSettings, 'ClientSecret'>;
+
+/** The settings as the config file's schema takes them, or InvalidParameterException naming the member. */
+function validClient(clientId: string, name: string, secret: string | undefined, i: Record<string, unknown>): Settings {
+  const given = Object.fromEntries(settingKeys.filter((k) => i[k] !== undefined).map((k) => [k, i[k]]));
+  const parsed = clientSchema.safeParse({ ...given, ClientId: clientId, ClientName: name, ...(secret ? { ClientSecret: secret } : {}) });
+  if (!parsed.success) throw apiException('InvalidParameterException', validationMessage(parsed.error.issues));
+  const { ClientSecret: _s, ...settings } = parsed.data;
+  return settings;
+}
+
+/** A client of that pool, or ResourceNotFoundException. */
+async function clientFor(s: Services, pool: Pool, clientId: string): Promise<AppClient> {
+  const client = await s.store.pools.getClient(pool.id, clientId);
+  if (!client) throw apiException('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+  return client;
+}
+
+/** Cognito's UserPoolClientType; the secret is returned, as Cognito returns it (Create and Describe). */
+function clientType(s: Services, c: AppClient) {
+  const { ClientId: _c, ...settings } = c.settings;
+  return {
+    UserPoolId: c.poolId, ClientId: c.clientId, ...settings, ClientName: c.settings.ClientName ?? c.clientId,
+    ...(c.sealedSecret ? { ClientSecret: s.sealer.unseal(c.sealedSecret) } : {}),
+    RefreshTokenValidity: settings.RefreshTokenValidity ?? 30, CreationDate: seconds(c.createdAt), LastModifiedDate: seconds(c.updatedAt),
+  };
+}
+
+const settingsInput = { ...settingFields, ...IGNORED };
+
+export const createUserPoolClient = defineAction({
+  name: 'CreateUserPoolClient', summary: 'A new app client of the pool, with a generated id and, on request, a secret.', state: 'partial', access: 'sigv4',
+  notes: IGNORED_NOTE,
+  errors: ['ResourceNotFoundException', 'InvalidParameterException', 'InvalidOAuthFlowException', 'ScopeDoesNotExistException', 'LimitExceededException'],
+  input: z.object({ UserPoolId, ClientName, GenerateSecret: z.boolean({ error: 'Member must be a boolean' }).optional(), ...settingsInput }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    let clientId = randomLower(26);
+    // Client ids are unique across pools (sign-in names only the client): 36^26 makes a retry all but unreachable.
+    while ((await call.s.store.pools.findClientsById(clientId)).length) clientId = randomLower(26);
+    const secret = i.GenerateSecret ? randomLower(51) : undefined;
+    const settings = validClient(clientId, i.ClientName, secret, i);
+    const client = await call.s.store.pools.putClient({
+      poolId: pool.id, clientId, settings, secretHash: secret ? hashClientSecret(secret) : null, sealedSecret: secret ? call.s.sealer.seal(secret) : null,
+    });
+    call.s.log.info({ poolId: pool.id, clientId }, 'app client created');
+    return { UserPoolClient: clientType(call.s, client) };
+  },
+});
+
+export const describeUserPoolClient = defineAction({
+  name: 'DescribeUserPoolClient', summary: 'An app client\'s settings (and its secret, as Cognito).', state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException'],
+  input: z.object({ UserPoolId, ClientId }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    return { UserPoolClient: clientType(call.s, await clientFor(call.s, pool, i.ClientId)) };
+  },
+});
+
+export const updateUserPoolClient = defineAction({
+  name: 'UpdateUserPoolClient', summary: 'Replaces an app client\'s settings: members not given return to their defaults, as in Cognito.', state: 'partial', access: 'sigv4',
+  notes: `ClientName keeps its value when not given; the secret is kept. ${IGNORED_NOTE}`,
+  errors: ['ResourceNotFoundException', 'InvalidParameterException', 'InvalidOAuthFlowException', 'ScopeDoesNotExistException'],
+  input: z.object({ UserPoolId, ClientId, ClientName: ClientName.optional(), ...settingsInput }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    const current = await clientFor(call.s, pool, i.ClientId);
+    // The secret only matters to validation (client_credentials needs one); a client stored before sealed copies has just its hash.
+    const secret = current.sealedSecret ? call.s.sealer.unseal(current.sealedSecret) : current.secretHash ? 'hashed-only' : undefined;
+    const settings = validClient(current.clientId, i.ClientName ?? current.settings.ClientName ?? current.clientId, secret, i);
+    const client = await call.s.store.pools.putClient({ poolId: pool.id, clientId: current.clientId, settings, secretHash: current.secretHash, sealedSecret: current.sealedSecret });
+    return { UserPoolClient: clientType(call.s, client) };
+  },
+});
+
+export const deleteUserPoolClient = defineAction({
+  name: 'DeleteUserPoolClient', summary: 'Removes an app client: it can no longer sign in or refresh.', state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException'],
+  input: z.object({ UserPoolId, ClientId }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    if (!(await call.s.store.pools.deleteClient(pool.id, i.ClientId)))
+      throw apiException('ResourceNotFoundException', `User pool client ${i.ClientId} does not exist.`);
+    call.s.log.info({ poolId: pool.id, clientId: i.ClientId }, 'app client deleted');
+    return {};
+  },
+});
+
+export const listUserPoolClients = defineAction({
+  name: 'ListUserPoolClients', summary: 'The pool\'s app clients (id and name), a page at a time.', state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException'],
+  input: z.object({ UserPoolId, MaxResults: Limit(60).min(1, 'Member must have value greater than or equal to 1').optional(), NextToken: NextToken.optional() }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    const after = i.NextToken === undefined ? null : pageToken.read(i.NextToken);
+    const all = (await call.s.store.pools.listClients(pool.id)).filter((c) => after === null || c.clientId > after);
+    const page = all.slice(0, i.MaxResults ?? 60);
+    return {
+      UserPoolClients: page.map((c) => ({ ClientId: c.clientId, UserPoolId: c.poolId, ClientName: c.settings.ClientName ?? c.clientId })),
+      ...(all.length > page.length ? { NextToken: pageToken.of(page.at(-1)!.clientId) } : {}),
+    };
+  },
+});
+
+export const ADMIN_CLIENT_ACTIONS: readonly ApiAction[] = [
+  createUserPoolClient, describeUserPoolClient, updateUserPoolClient, deleteUserPoolClient, listUserPoolClients,
+] as ApiAction[];
