@@ -11,6 +11,7 @@ import {
   UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { refused } from '../support/refused.js';
 import { adminSdk } from '../support/admin.js';
 import { claimsOf } from '../support/jwt.js';
 
@@ -39,15 +40,6 @@ describe('user pools and app clients through the management API (SigV4)', () => 
     await broker.close();
   });
 
-  async function refused(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-    try {
-      await p;
-    } catch (err) {
-      const e = err as { name: string; message: string };
-      return { name: e.name, message: e.message };
-    }
-    assert.fail('expected a refusal');
-  }
   const poolIds = async () => (await broker.store.pools.listPools()).map((p) => p.id);
   const newPool = async (input: Partial<ConstructorParameters<typeof CreateUserPoolCommand>[0]> = {}) =>
     (await admin.send(new CreateUserPoolCommand({ PoolName: 'made', ...input }))).UserPool!;

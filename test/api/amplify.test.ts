@@ -12,6 +12,7 @@ import {
 } from 'aws-amplify/auth';
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { refused } from '../support/refused.js';
 
 const POOL = 'local_Amp1';
 const CLIENT = 'web';
@@ -90,16 +91,6 @@ describe('the Cognito JSON API, through an unchanged Amplify JS v6 app', () => {
     assert.ok(signedIn, 'a sign-in answered with tokens');
     return (signedIn.body.AuthenticationResult as { RefreshToken: string }).RefreshToken;
   };
-  /** A refusal as Amplify reports it (an AuthError): its name and message. */
-  async function refused(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-    try {
-      await p;
-    } catch (err) {
-      const e = err as { name: string; message: string };
-      return { name: e.name, message: e.message };
-    }
-    assert.fail('expected a refusal');
-  }
   async function newUser(email: string, password = PASSWORD): Promise<string> {
     const r = await signUp({ username: email, password, options: { userAttributes: { email } } });
     await confirmSignUp({ username: email, confirmationCode: await broker.lastCode(email) });

@@ -14,6 +14,7 @@ import {
   AuthenticationDetails, CognitoRefreshToken, CognitoUser, CognitoUserAttribute, CognitoUserPool, type CognitoUserSession,
 } from 'amazon-cognito-identity-js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { refused } from '../support/refused.js';
 import { claimsOf } from '../support/jwt.js';
 import { srpTimestamp } from '../../src/native/srp.js';
 
@@ -77,16 +78,6 @@ describe('the Cognito JSON API, through amazon-cognito-identity-js and the AWS S
     await broker.close();
   });
 
-  /** A refusal as the SDK reports it: its exception name and message. */
-  async function refused(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-    try {
-      await p;
-    } catch (err) {
-      const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-      return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-    }
-    assert.fail('expected a refusal');
-  }
 
   const signUp = (email: string) =>
     new Promise<string>((resolve, reject) =>
