@@ -2,14 +2,12 @@
 // and the keys operators add (`npm run admin -- create-access-key`), each limited by a policy
 // (policy.ts). A key's secret is needed to recompute signatures, so it is sealed at rest (never hashed),
 // shown once at creation and never logged; the store holds one meta entry a key.
-import { randomBytes } from 'node:crypto';
 import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
-import type { AdminKey } from './admin-key.js';
+import { newKeyPair, type AdminKey } from './admin-key.js';
 import { parsePolicy, type Policy } from './policy.js';
 
 const PREFIX = 'access-key:';
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export interface AccessKey {
   accessKeyId: string;
@@ -28,10 +26,6 @@ interface Stored {
   policy: unknown;
   description: string;
   createdAt: number;
-}
-
-export function newAccessKeyId(): string {
-  return `BRKR${Array.from(randomBytes(16), (b) => ALPHABET[b % 32]).join('')}`;
 }
 
 export class AccessKeys {
@@ -54,7 +48,7 @@ export class AccessKeys {
   /** A new key limited by `policy` (validated first); the answer is the only time its secret is shown. */
   async create(policy: unknown, description: string, now: number): Promise<AccessKey> {
     const parsed = parsePolicy(policy);
-    const key: AccessKey = { accessKeyId: newAccessKeyId(), secretAccessKey: randomBytes(30).toString('base64url'), policy: parsed, description, createdAt: now };
+    const key: AccessKey = { ...newKeyPair(), policy: parsed, description, createdAt: now };
     const stored: Stored = { secretAccessKey: key.secretAccessKey, policy: parsed, description, createdAt: now };
     await this.store.meta.putIfAbsent(PREFIX + key.accessKeyId, this.sealer.seal(JSON.stringify(stored)));
     return key;

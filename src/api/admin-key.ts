@@ -13,7 +13,8 @@ export interface AdminKey {
 const META_KEY = 'admin-key';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function generate(): AdminKey {
+/** A new key pair: an AWS-shaped id (`BRKR` + 16 base32 letters) and a 240-bit secret. Also access-keys.ts's. */
+export function newKeyPair(): AdminKey {
   const id = Array.from(randomBytes(16), (b) => ALPHABET[b % 32]).join('');
   return { accessKeyId: `BRKR${id}`, secretAccessKey: randomBytes(30).toString('base64url') };
 }
@@ -22,7 +23,7 @@ function generate(): AdminKey {
 export async function loadAdminKey(store: Store, sealer: Sealer, env: { ADMIN_ACCESS_KEY_ID?: string | undefined; ADMIN_SECRET_ACCESS_KEY?: string | undefined }): Promise<{ key: AdminKey; created: boolean; fromEnv: boolean }> {
   if (env.ADMIN_ACCESS_KEY_ID && env.ADMIN_SECRET_ACCESS_KEY)
     return { key: { accessKeyId: env.ADMIN_ACCESS_KEY_ID, secretAccessKey: env.ADMIN_SECRET_ACCESS_KEY }, created: false, fromEnv: true };
-  const fresh = generate();
+  const fresh = newKeyPair();
   const sealed = sealer.seal(JSON.stringify(fresh));
   const stored = await store.meta.putIfAbsent(META_KEY, sealed);
   return { key: JSON.parse(sealer.unseal(stored)) as AdminKey, created: stored === sealed, fromEnv: false };

@@ -131,8 +131,9 @@ export async function verifySigV4(req: SignedRequest, secretOf: (accessKeyId: st
     { method: req.method, protocol: 'https:', hostname: headers.host ?? '', path: req.path, query, headers, body: req.body },
     { signingDate: new Date(signedAt), signableHeaders: new Set(auth.signedHeaders) },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? '';
-  const listed = /SignedHeaders=([^,]+)/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1] ?? '';
+  const recomputed = String(signed.headers.authorization ?? signed.headers.Authorization);
+  const expected = /Signature=([0-9a-f]{64})/.exec(recomputed)?.[1] ?? '';
+  const listed = /SignedHeaders=([^,]+)/.exec(recomputed)?.[1] ?? '';
   const ok = expected.length === 64 && timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature)) && listed === auth.signedHeaders.join(';');
   if (!ok) throw apiException('InvalidSignatureException', MISMATCH);
   return { accessKeyId: auth.accessKeyId, region: auth.region, signature: auth.signature, date: signedAt };

@@ -35,15 +35,8 @@ export type ErrorCode =
   /** A signed call outside its access key's policy. */
   | 'AccessDeniedException'
   /** Management actions' own refusals (Cognito's names). */
-  | 'UnsupportedUserStateException'
-  | 'PreconditionNotMetException'
-  | 'ConcurrentModificationException'
   | 'ScopeDoesNotExistException'
   | 'InvalidOAuthFlowException'
-  | 'UnsupportedIdentityProviderException'
-  | 'UserImportInProgressException'
-  | 'PasswordHistoryPolicyViolationException'
-  | 'CodeDeliveryFailureException'
   | 'UserNotFoundException'
   | 'UsernameExistsException'
   /** The directory cannot be reached (HTTP 503). */

@@ -1,6 +1,7 @@
 // What the management actions share: the pool a call names, the user an admin `Username` designates
 // (the username, an alias or the `sub`, as Cognito allows) and Cognito's UserType shape.
 import { z } from 'zod';
+import { POOL_ID } from '../../directory/schema.js';
 import type { Pool, User } from '../../directory/types.js';
 import { findUser } from '../../native/identifiers.js';
 import type { Services } from '../../services.js';
@@ -8,7 +9,7 @@ import { apiException } from '../errors.js';
 
 const req = (i: { input: unknown }) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string');
 export const UserPoolId = z.string({ error: req }).min(1).max(55, 'Member must have length less than or equal to 55')
-  .regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+');
+  .regex(POOL_ID, 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+');
 export const Limit = (max: number) => z.number({ error: 'Member must be a number' }).int().min(0).max(max, `Member must have value less than or equal to ${max}`);
 export const NextToken = z.string({ error: 'Member must be a string' }).min(1).max(131_072);
 

@@ -5,6 +5,7 @@ import type { AuditStore, MetaStore, OutboxStore } from '../store.js';
 import type { AuditEvent, OutboxMessage } from '../types.js';
 import { guarded, isDuplicateKey } from './errors.js';
 import type { AuditDoc, MetaDoc, Models, OutboxDoc } from './models.js';
+import { escapeRegex } from './users.js';
 
 const toMessage = (d: OutboxDoc): OutboxMessage => ({
   id: d._id, poolId: d.poolId ?? null, channel: d.channel as OutboxMessage['channel'], to: d.to, subject: d.subject,
@@ -64,7 +65,7 @@ export function mongoMeta(m: Models): MetaStore {
       return (await get(key)) ?? value;
     },
     async list(prefix) {
-      const docs = await m.Meta.find({ key: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` } }).sort({ key: 1 }).lean<MetaDoc[]>();
+      const docs = await m.Meta.find({ key: { $regex: `^${escapeRegex(prefix)}` } }).sort({ key: 1 }).lean<MetaDoc[]>();
       return docs.map((d) => ({ key: d.key, value: d.value }));
     },
     async delete(key) {

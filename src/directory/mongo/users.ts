@@ -23,7 +23,8 @@ export const toUser = (d: UserDoc): User => ({
 /** Every write to a user document holds this lease (see atomic.ts). */
 const lockKey = (userId: string) => `user:${userId}`;
 const userNotFound = () => new NotFound('UserNotFoundException', 'User does not exist.');
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Escapes a literal for a MongoDB $regex. Also records.ts's. */
+export const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** The version only moves under the lease unless a lease ran out, so a few rounds are plenty. */
 const UPDATE_ATTEMPTS = 5;
