@@ -946,6 +946,16 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.meta.get('missing'), null);
       });
 
+      it('lists entries by key prefix, taking the prefix literally, and deletes one', async () => {
+        for (const key of ['ak:x.1', 'ak:x.2', 'ak:xy', 'ak:x_1', 'ak:%', 'ak;x.3']) await store.meta.putIfAbsent(key, `v-${key}`);
+        assert.deepEqual((await store.meta.list('ak:x.')).map((e) => e.key), ['ak:x.1', 'ak:x.2'], '. is no wildcard');
+        assert.deepEqual((await store.meta.list('ak:x_')).map((e) => e.key), ['ak:x_1'], '_ is no wildcard');
+        assert.deepEqual((await store.meta.list('ak:%')).map((e) => e), [{ key: 'ak:%', value: 'v-ak:%' }], '% is no wildcard');
+        assert.equal(await store.meta.delete('ak:x.1'), true);
+        assert.equal(await store.meta.delete('ak:x.1'), false);
+        assert.deepEqual((await store.meta.list('ak:x.')).map((e) => e.key), ['ak:x.2']);
+      });
+
       it('keeps numbered SAML metadata copies per provider and finds the newest', async () => {
         assert.equal(await store.metadataCopies.latestMetadataCopy(P, 'Corp'), null);
         for (let v = 1; v <= 11; v++) await store.metadataCopies.addMetadataCopy(P, 'Corp', v, `copy ${v}`);

@@ -58,7 +58,8 @@ export class SqliteMeta implements MetaStore {
 
   async list(prefix: string): Promise<{ key: string; value: string }[]> {
     // A range on the primary key (no LIKE: `_` and `%` are ordinary characters of a prefix).
-    return this.db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(prefix, `${prefix}\u{10FFFF}`) as { key: string; value: string }[];
+    const rows = this.db.prepare('SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key').all(prefix, `${prefix}\u{10FFFF}`) as { key: string; value: string }[];
+    return rows.map((r) => ({ key: r.key, value: r.value })); // plain objects, as the Mongo adapter's (node:sqlite's rows have no prototype)
   }
 
   async delete(key: string): Promise<boolean> {
