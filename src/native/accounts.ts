@@ -465,7 +465,7 @@ export class Accounts {
    * A name as typed, as the limits count it: compatibility forms folded (NFKC: `ａlice` is `alice`),
    * lower-cased unless the pool is case sensitive (emails always), and keyed by HMAC.
    */
-  async nameKey(pool: Pool, what: string, name: string): Promise<string> {
+  private async nameKey(pool: Pool, what: string, name: string): Promise<string> {
     let n = name.trim().normalize('NFKC');
     if (!pool.settings.UsernameConfiguration.CaseSensitive || EMAIL.test(n)) n = n.toLowerCase();
     return `${what}:${pool.id}:${await this.nameMac.mac(`${pool.id}:${n}`)}`;
@@ -492,8 +492,8 @@ export class Accounts {
     }
   }
 
-  /** Sends a code; `pending` is the value it will apply once verified (kept with the code and bound into its hash). Also admin-users.ts's. */
-  async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination, pending: string | null = null): Promise<CodeDeliveryDetails> {
+  /** Sends a code; `pending` is the value it will apply once verified (kept with the code and bound into its hash). */
+  private async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination, pending: string | null = null): Promise<CodeDeliveryDetails> {
     const code = newCode();
     const now = this.now();
     await this.store.flows.putOneTimeCode({
@@ -576,8 +576,8 @@ export class Accounts {
     if (holder && holder.id !== user.id) throw new AliasExists(`An account with the given ${kind} already exists.`);
   }
 
-  /** Claims aliases together: if one is another user's, none is kept. Also admin-users.ts's. */
-  async claimAliases(pool: Pool, user: User, aliases: { kind: AliasKind; value: string }[], force: boolean): Promise<void> {
+  /** Claims aliases together: if one is another user's, none is kept. */
+  private async claimAliases(pool: Pool, user: User, aliases: { kind: AliasKind; value: string }[], force: boolean): Promise<void> {
     const claimed: AliasKind[] = [];
     try {
       for (const a of aliases) {
@@ -591,13 +591,12 @@ export class Accounts {
     }
   }
 
-  /** Ends the user's sign-ins but `keepOriginJti`'s: refresh families (and their access tokens at the API), hosted sessions. */
-  async endSessions(pool: Pool, userId: string, reason: string, keepOriginJti?: string): Promise<void> {
+  private async endSessions(pool: Pool, userId: string, reason: string, keepOriginJti?: string): Promise<void> {
     await this.store.tokens.revokeUserRefreshFamilies(pool.id, userId, reason, this.now(), keepOriginJti);
     await this.store.flows.deleteUserSessions(pool.id, userId);
   }
 
-  audit(pool: Pool, type: string, userId: string | null, ctx: Partial<SignInContext>, detail: Record<string, unknown> = {}): Promise<void> {
+  private audit(pool: Pool, type: string, userId: string | null, ctx: Partial<SignInContext>, detail: Record<string, unknown> = {}): Promise<void> {
     return this.store.audit.record({ poolId: pool.id, time: this.now(), type, userId, clientId: ctx.clientId ?? null, ip: ctx.ip ?? null, detail });
   }
 }
