@@ -15,6 +15,7 @@ import { srpMath } from './native/srp-math.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { Accounts } from './native/accounts.js';
+import { Administration } from './native/administration.js';
 import { IdpMetadataSource, MetadataUnreachable } from './federation/saml-metadata.js';
 import { SpKeys } from './tokens/sp-keys.js';
 import type { Services } from './services.js';
@@ -105,6 +106,7 @@ export async function start(
   const port = (server.address() as AddressInfo).port;
   const url = publicUrlFor(settings, port);
   const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
+  const accounts = new Accounts({ store, delivery, log, sealer });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
     ...(settings.API_CORS_ORIGINS ? { corsOrigins: settings.API_CORS_ORIGINS } : {}),
@@ -114,7 +116,8 @@ export async function start(
     issuerOf: (poolId) => `${url}/${poolId}`,
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
-    accounts: new Accounts({ store, delivery, log, sealer }),
+    accounts,
+    administration: new Administration({ store, accounts, delivery, sealer }),
   };
   const app = buildApp(services);
   server.on('request', app.callback());

@@ -2,6 +2,7 @@
 import type { AccessKeys } from './api/access-keys.js';
 import type { AuthDeps } from './auth/deps.js';
 import type { Delivery } from './delivery/index.js';
+import type { Administration } from './native/administration.js';
 
 /** The sign-in core's dependencies (store, accounts, federation, clock), plus what the doors need besides. */
 export interface Services extends AuthDeps {
@@ -10,6 +11,8 @@ export interface Services extends AuthDeps {
   corsOrigins?: readonly string[];
   /** The keys that may sign management calls (SigV4) and their policies. */
   accessKeys: AccessKeys;
+  /** The Admin* rules on users. */
+  administration: Administration;
 }
 
 /** `ISS = PUBLIC_URL/<poolId>` (README.md, "Apps: each pool is an OpenID Provider"). */

@@ -65,6 +65,12 @@ export interface Proof {
   gated: boolean;
 }
 
+/** What only an administrator may add to an attribute update: the verified flags, and taking an alias from another user. */
+export interface AdminUpdate {
+  verified?: Partial<Record<'email' | 'phone_number', boolean>>;
+  forceAliasCreation?: boolean;
+}
+
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
 
@@ -220,10 +226,8 @@ export class Accounts {
     if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
     await this.consumeCode(pool, user, 'reset_password', code);
     await tries.reset();
-    // A locked account can be recovered: the new password is not refused by the old lock.
-    for (const name of new Set([username, user.username])) await this.store.limits.resetAttempts(await this.nameKey(pool, 'sign_in', name));
+    await this.unlock(pool, user, username);
     await this.store.users.updateUser(pool.id, user.id, { ...(await passwordCredentials(this.sealer, pool, user.username, newPassword)), status: 'CONFIRMED' });
-    await this.store.users.resetSignInFailures(pool.id, user.id);
     await this.endSessions(pool, user.id, 'password_reset');
     await this.audit(pool, 'password.reset', user.id, {});
   }
@@ -236,12 +240,16 @@ export class Accounts {
    * Under UserAttributeUpdateSettings a listed one does not change yet: its new value waits with the
    * code sent to it, and the old value (verified or not) keeps signing in until the code is confirmed.
    */
-  async updateAttributes(pool: Pool, user: User, attributes: Record<string, string>, writable: string[] | undefined, ctx: SignInContext = {}): Promise<CodeDeliveryDetails[]> {
+  async updateAttributes(
+    pool: Pool, user: User, attributes: Record<string, string>, writable: string[] | undefined, ctx: SignInContext = {}, options: AdminUpdate = {},
+  ): Promise<CodeDeliveryDetails[]> {
     for (const name of Object.keys(attributes)) checkWritable(name, writable);
     const s = pool.settings;
     const checked = checkSignUpAttributes(s, attributes);
+    const flags = options.verified ?? {};
     const changed = (['email', 'phone_number'] as const).filter((k) => checked[k] !== undefined && checked[k] !== user.attributes[k]);
-    const held = new Set(s.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? []);
+    // An address an administrator marks verified applies at once: there is no code to wait for.
+    const held = new Set((s.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? []).filter((k) => flags[k] !== true));
     const usernameKinds = s.UsernameAttributes ?? [];
     // A held value is claimed only once verified: an address another user signs in with is refused
     // now, before anything changes, rather than after the user proved it.
@@ -251,24 +259,32 @@ export class Accounts {
       if (held.has(k)) delete set[k];
       else set[`${k}_verified`] = 'false';
     }
-    for (const k of changed) {
-      if (held.has(k)) continue;
-      if (usernameKinds.includes(k)) await this.claimAliases(pool, user, [{ kind: k, value: checked[k]! }], false);
-      else if ((s.AliasAttributes ?? []).includes(k)) await this.store.users.releaseAlias(pool.id, k, user.id);
+    for (const k of ['email', 'phone_number'] as const) if (flags[k] !== undefined && !held.has(k)) set[`${k}_verified`] = String(flags[k]);
+    const value = (k: 'email' | 'phone_number') => set[k] ?? user.attributes[k];
+    for (const k of ['email', 'phone_number'] as const) {
+      if (held.has(k) || !value(k)) continue;
+      const nowVerified = set[`${k}_verified`] === 'true' || (set[`${k}_verified`] === undefined && user.attributes[`${k}_verified`] === 'true');
+      if (usernameKinds.includes(k)) {
+        if (changed.includes(k)) await this.claimAliases(pool, user, [{ kind: k, value: checked[k]! }], false);
+      } else if ((s.AliasAttributes ?? []).includes(k)) {
+        // A verified alias signs in; a changed, unverified one stops until it is verified.
+        if (nowVerified && (changed.includes(k) || flags[k] === true)) await this.claimAliases(pool, user, [{ kind: k, value: value(k)! }], options.forceAliasCreation ?? false);
+        else if (!nowVerified && (changed.includes(k) || flags[k] === false)) await this.store.users.releaseAlias(pool.id, k, user.id);
+      }
     }
     if (checked.preferred_username !== undefined && (s.AliasAttributes ?? []).includes('preferred_username')) {
       set.preferred_username = prepareUsername(checked.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
-      await this.claimAliases(pool, user, [{ kind: 'preferred_username', value: set.preferred_username }], false);
+      await this.claimAliases(pool, user, [{ kind: 'preferred_username', value: set.preferred_username }], options.forceAliasCreation ?? false);
     }
     const updated = Object.keys(set).length ? await this.store.users.updateUser(pool.id, user.id, { setAttributes: set }) : user;
     const sent: CodeDeliveryDetails[] = [];
     for (const k of changed) {
       const dest = { attribute: k, value: checked[k]! };
       if (held.has(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, dest, checked[k]!));
-      else if (s.AutoVerifiedAttributes.includes(k)) sent.push(await this.sendCode(pool, updated, `verify_${k}`, dest));
+      else if (s.AutoVerifiedAttributes.includes(k) && set[`${k}_verified`] !== 'true') sent.push(await this.sendCode(pool, updated, `verify_${k}`, dest));
     }
     const pending = changed.filter((k) => held.has(k));
-    await this.audit(pool, 'user.attributes_updated', user.id, ctx, { names: Object.keys(checked), ...(pending.length ? { pending } : {}) });
+    await this.audit(pool, 'user.attributes_updated', user.id, ctx, { names: [...Object.keys(checked), ...Object.keys(flags).map((k) => `${k}_verified`)], ...(pending.length ? { pending } : {}) });
     return sent;
   }
 
@@ -471,6 +487,12 @@ export class Accounts {
     return `${what}:${pool.id}:${await this.nameMac.mac(`${pool.id}:${n}`)}`;
   }
 
+  /** A new password (a reset, or one an administrator set) is not refused by the old lock: the account's and its names'. */
+  async unlock(pool: Pool, user: User, ...typed: string[]): Promise<void> {
+    for (const name of new Set([...typed, user.username])) await this.store.limits.resetAttempts(await this.nameKey(pool, 'sign_in', name));
+    await this.store.users.resetSignInFailures(pool.id, user.id);
+  }
+
   /** Why a user with the right password still may not sign in, if anything. */
   private refusal(pool: Pool, u: User, now: number): BrokerError | null {
     if (!u.enabled) return new NotAuthorizedException(USER_DISABLED);
@@ -492,8 +514,8 @@ export class Accounts {
     }
   }
 
-  /** Sends a code; `pending` is the value it will apply once verified (kept with the code and bound into its hash). */
-  private async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination, pending: string | null = null): Promise<CodeDeliveryDetails> {
+  /** Sends a code; `pending` is the value it will apply once verified (kept with the code and bound into its hash). Administration uses it too. */
+  async sendCode(pool: Pool, user: User, purpose: CodePurpose, dest: Destination, pending: string | null = null): Promise<CodeDeliveryDetails> {
     const code = newCode();
     const now = this.now();
     await this.store.flows.putOneTimeCode({
@@ -576,8 +598,8 @@ export class Accounts {
     if (holder && holder.id !== user.id) throw new AliasExists(`An account with the given ${kind} already exists.`);
   }
 
-  /** Claims aliases together: if one is another user's, none is kept. */
-  private async claimAliases(pool: Pool, user: User, aliases: { kind: AliasKind; value: string }[], force: boolean): Promise<void> {
+  /** Claims aliases together: if one is another user's, none is kept (`force` moves them instead). */
+  async claimAliases(pool: Pool, user: User, aliases: { kind: AliasKind; value: string }[], force: boolean): Promise<void> {
     const claimed: AliasKind[] = [];
     try {
       for (const a of aliases) {
@@ -591,12 +613,13 @@ export class Accounts {
     }
   }
 
-  private async endSessions(pool: Pool, userId: string, reason: string, keepOriginJti?: string): Promise<void> {
+  /** Ends the user's sign-ins: refresh tokens (and the access tokens from them) and hosted sessions. */
+  async endSessions(pool: Pool, userId: string, reason: string, keepOriginJti?: string): Promise<void> {
     await this.store.tokens.revokeUserRefreshFamilies(pool.id, userId, reason, this.now(), keepOriginJti);
     await this.store.flows.deleteUserSessions(pool.id, userId);
   }
 
-  private audit(pool: Pool, type: string, userId: string | null, ctx: Partial<SignInContext>, detail: Record<string, unknown> = {}): Promise<void> {
+  audit(pool: Pool, type: string, userId: string | null, ctx: Partial<SignInContext>, detail: Record<string, unknown> = {}): Promise<void> {
     return this.store.audit.record({ poolId: pool.id, time: this.now(), type, userId, clientId: ctx.clientId ?? null, ip: ctx.ip ?? null, detail });
   }
 }

@@ -39,6 +39,10 @@ export type ErrorCode =
   | 'InvalidOAuthFlowException'
   | 'UserNotFoundException'
   | 'UsernameExistsException'
+  | 'UnsupportedUserStateException'
+  | 'UnsupportedIdentityProviderException'
+  | 'PreconditionNotMetException'
+  | 'UserImportInProgressException'
   /** The directory cannot be reached (HTTP 503). */
   | 'ServiceUnavailable'
   /** A federated sign-in failed at or because of the provider (ProviderError, with its kind). */

@@ -15,6 +15,8 @@ export interface TestBroker extends Running {
   issuer(poolId: string): string;
   /** The last message the broker sent to `to` (from DATA_DIR/outbox.jsonl). */
   lastMessage(to: string): { subject: string; body: string; channel: string } | undefined;
+  /** The last message to `to`, once there are more than `after` (waiting for the background send, failing once none is pending). */
+  nextMessage(to: string, after?: number): Promise<{ subject: string; body: string; channel: string }>;
   /** How many messages went to `to` so far (pass it to lastCode to wait for the next one). */
   messageCount(to: string): number;
   /**
@@ -47,21 +49,26 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
   const running = await start(settings, log, { warmSrp: false, ...options }); // tests start the SRP threads at their first SRP call
   const messages = () => readOutbox(dataDir);
   const lastMessage = (to: string) => messages().filter((m) => m.to === to).at(-1);
+  const nextMessage = async (to: string, after = 0) => {
+    for (;;) {
+      // Asked first: a message not pending now has been written to the file (read next), or was never made.
+      const pending = (await running.store.outbox.listPending(10_000)).some((m) => m.to === to);
+      const all = messages().filter((m) => m.to === to);
+      if (all.length > after) return all.at(-1)!;
+      if (!pending) throw new Error(`no message was sent to ${to}`);
+      await new Promise((r) => setTimeout(r, 20)); // the background send: a pause between looks, not a limit
+    }
+  };
   return {
     ...running,
     dataDir,
     issuer: (poolId) => `${running.url}/${poolId}`,
     lastMessage,
+    nextMessage,
     lastCode: async (to, after = 0) => {
-      for (;;) {
-        // Asked first: a message not pending now has been written to the file (read next), or was never made.
-        const pending = (await running.store.outbox.listPending(10_000)).some((m) => m.to === to);
-        const all = messages().filter((m) => m.to === to);
-        const code = all.length > after ? codeIn(all.at(-1)!.body) : undefined;
-        if (code) return code;
-        if (!pending) throw new Error(`no code was sent to ${to}`);
-        await new Promise((r) => setTimeout(r, 20)); // the background send: a pause between looks, not a limit
-      }
+      const code = codeIn((await nextMessage(to, after)).body);
+      if (!code) throw new Error(`the last message to ${to} holds no code`);
+      return code;
     },
     logs: () => lines,
     messageCount: (to) => messages().filter((m) => m.to === to).length,

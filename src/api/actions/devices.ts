@@ -7,11 +7,11 @@ import { callerOf } from '../access.js';
 import { defineAction } from '../action.js';
 import { Token } from '../fields.js';
 
-const DeviceKey = z.string({ error: 'Member must not be null' }).min(1).max(55).regex(/^[\w-]+_[0-9a-f-]+$/, 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-f-]+');
+export const DeviceKey = z.string({ error: 'Member must not be null' }).min(1).max(55).regex(/^[\w-]+_[0-9a-f-]+$/, 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-f-]+');
 const seconds = (ms: number | null) => (ms === null ? undefined : ms / 1000);
 
 /** Cognito's DeviceType. */
-function deviceType(d: Device) {
+export function deviceType(d: Device) {
   const attributes: Record<string, string> = { ...d.attributes, ...(d.status ? { 'dev:device_remembered_status': d.status } : {}), ...(d.lastIp ? { last_ip_used: d.lastIp } : {}) };
   return {
     DeviceKey: d.deviceKey, DeviceAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
