@@ -10,6 +10,7 @@ import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getU
 import { ADMIN_USER_ACTIONS } from './admin/users.js';
 import { ADMIN_POOL_ACTIONS } from './admin/pools.js';
 import { ADMIN_CLIENT_ACTIONS } from './admin/clients.js';
+import { ADMIN_GROUP_ACTIONS } from './admin/groups.js';
 import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
@@ -20,7 +21,7 @@ export const ACTIONS: readonly ApiAction[] = [
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
   // Management actions (SigV4): src/api/admin/.
   ...ADMIN_POOL_ACTIONS, ...ADMIN_CLIENT_ACTIONS,
-  ...ADMIN_USER_ACTIONS,
+  ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {

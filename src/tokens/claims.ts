@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { STANDARD_ATTRIBUTE_SET, tokenLifetimes } from '../directory/schema.js';
-import type { AppClient, LinkedIdentity, Pool, User } from '../directory/types.js';
+import type { AppClient, Group, LinkedIdentity, Pool, User } from '../directory/types.js';
 
 /** Who a token is about and for. Times: `authTime` in epoch seconds. */
 export interface TokenSubject {
@@ -13,6 +13,9 @@ export interface TokenSubject {
   user: User;
   /** Group names, in the order they should appear (Cognito: by precedence). */
   groups: string[];
+  /** The groups' role ARNs (`cognito:roles`) and the one of the group that comes first (`cognito:preferred_role`). */
+  roles?: string[];
+  preferredRole?: string | null;
   identities: LinkedIdentity[];
   scopes: string[];
   authTime: number;
@@ -66,6 +69,20 @@ export function atHash(accessToken: string): string {
 
 const groupsClaim = (groups: string[]) => (groups.length ? { 'cognito:groups': [...groups] } : {});
 
+/**
+ * Cognito's order and roles of a user's groups: by Precedence (lowest first; groups without one
+ * last), then name. The preferred role is that of the first group with a role, unless another group
+ * of the same precedence has a different role: then there is none, as in Cognito.
+ */
+export function groupRoles(groups: readonly Group[]): { groups: string[]; roles: string[]; preferredRole: string | null } {
+  const rank = (g: Group) => g.precedence ?? Number.MAX_SAFE_INTEGER;
+  const sorted = [...groups].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const withRole = sorted.filter((g) => g.roleArn);
+  const first = withRole[0];
+  const tie = first && withRole.some((g) => rank(g) === rank(first) && g.roleArn !== first.roleArn);
+  return { groups: sorted.map((g) => g.name), roles: [...new Set(withRole.map((g) => g.roleArn!))], preferredRole: first && !tie && first.precedence !== null ? first.roleArn : null };
+}
+
 export function idTokenClaims(s: TokenSubject, now: number, accessToken?: string): JWTPayload {
   const iat = seconds(now);
   return {
@@ -73,6 +90,8 @@ export function idTokenClaims(s: TokenSubject, now: number, accessToken?: string
     ...(s.identities.length ? { identities: identitiesClaim(s.identities) } : {}),
     ...(accessToken !== undefined ? { at_hash: atHash(accessToken) } : {}),
     ...groupsClaim(s.groups),
+    ...(s.roles?.length ? { 'cognito:roles': [...s.roles] } : {}),
+    ...(s.preferredRole ? { 'cognito:preferred_role': s.preferredRole } : {}),
     ...(s.nonce ? { nonce: s.nonce } : {}),
     // Last, so no attribute can stand in for a protocol claim.
     sub: s.user.sub,

@@ -2,7 +2,7 @@
 // directory at every issue, so a change shows up at the next refresh.
 import type { Store } from '../directory/store.js';
 import type { AppClient, Pool, User } from '../directory/types.js';
-import type { TokenSubject } from './claims.js';
+import { groupRoles, type TokenSubject } from './claims.js';
 
 export async function tokenSubject(
   d: { store: Store; issuerOf(poolId: string): string }, pool: Pool, client: AppClient, user: User,
@@ -13,7 +13,7 @@ export async function tokenSubject(
     d.store.identities.listIdentities(pool.id, user.id),
   ]);
   return {
-    issuer: d.issuerOf(pool.id), pool, client, user, groups: groups.map((g) => g.name), identities,
+    issuer: d.issuerOf(pool.id), pool, client, user, ...groupRoles(groups), identities,
     scopes: o.scopes, authTime: o.authTime, originJti: o.originJti, nonce: o.nonce ?? null,
   };
 }

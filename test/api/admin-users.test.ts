@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   AdminConfirmSignUpCommand, AdminCreateUserCommand, AdminDeleteUserAttributesCommand, AdminDeleteUserCommand, AdminDisableUserCommand,
   AdminEnableUserCommand, AdminGetDeviceCommand, AdminGetUserCommand, AdminListDevicesCommand, AdminResetUserPasswordCommand, AdminSetUserPasswordCommand,
-  AdminUpdateUserAttributesCommand, AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient, ConfirmForgotPasswordCommand, InitiateAuthCommand,
+  AdminUpdateUserAttributesCommand, AdminUserGlobalSignOutCommand, AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminListGroupsForUserCommand,
+  CreateGroupCommand, DeleteGroupCommand, GetGroupCommand, ListGroupsCommand, ListUsersInGroupCommand, UpdateGroupCommand, CognitoIdentityProviderClient, ConfirmForgotPasswordCommand, InitiateAuthCommand,
   ListUsersCommand, RespondToAuthChallengeCommand, SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
@@ -278,6 +279,68 @@ describe('users through the management API (SigV4)', () => {
       const out = JSON.parse((await run('aws', ['cognito-idp', 'list-users', ...base, '--user-pool-id', E, '--filter', 'email = "cli@corp.example"'], { env })).stdout) as { Users: { UserStatus: string }[] };
       assert.equal(out.Users.length, 1);
       assert.equal(out.Users[0]!.UserStatus, 'FORCE_CHANGE_PASSWORD');
+    });
+  });
+
+  describe('groups', () => {
+    const role = (n: string) => `arn:aws:iam::123456789012:role/${n}`;
+    const refresh = async (token: string) =>
+      (await app.send(new InitiateAuthCommand({ ClientId: 'app', AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: token } }))).AuthenticationResult!;
+
+    it('reach the tokens in precedence order with their roles; changes show at the next refresh', async () => {
+      const tokens = await confirmedUser('uma');
+      await admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'readers', Precedence: 20, RoleArn: role('Reader') }));
+      await admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'admins', Precedence: 1, RoleArn: role('Admin'), Description: 'root' }));
+      await admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'all' }));
+      for (const g of ['readers', 'admins', 'all']) await admin.send(new AdminAddUserToGroupCommand({ UserPoolId: P, Username: 'uma', GroupName: g }));
+      await admin.send(new AdminAddUserToGroupCommand({ UserPoolId: P, Username: 'uma', GroupName: 'all' })); // again: no change
+
+      const next = await refresh(tokens.RefreshToken!);
+      const id = claimsOf(next.IdToken!);
+      assert.deepEqual(id['cognito:groups'], ['admins', 'readers', 'all']);
+      assert.deepEqual(id['cognito:roles'], [role('Admin'), role('Reader')]);
+      assert.equal(id['cognito:preferred_role'], role('Admin'));
+      assert.deepEqual(claimsOf(next.AccessToken!)['cognito:groups'], ['admins', 'readers', 'all']);
+
+      // Another group as low as admins with another role: Cognito names no preferred role.
+      await admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'ops', Precedence: 1, RoleArn: role('Ops') }));
+      await admin.send(new AdminAddUserToGroupCommand({ UserPoolId: P, Username: 'uma', GroupName: 'ops' }));
+      assert.equal(claimsOf((await refresh(tokens.RefreshToken!)).IdToken!)['cognito:preferred_role'], undefined);
+
+      await admin.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: P, Username: 'uma', GroupName: 'ops' }));
+      await admin.send(new DeleteGroupCommand({ UserPoolId: P, GroupName: 'admins' }));
+      const after = claimsOf((await refresh(tokens.RefreshToken!)).IdToken!);
+      assert.deepEqual(after['cognito:groups'], ['readers', 'all']);
+      assert.equal(after['cognito:preferred_role'], role('Reader'));
+    });
+
+    it('are read, replaced, listed and paged; refusals name what is wrong', async () => {
+      await admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'g1', Precedence: 3, Description: 'one' }));
+      assert.equal((await refused(admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'g1' })))).name, 'GroupExistsException');
+      const got = (await admin.send(new GetGroupCommand({ UserPoolId: P, GroupName: 'g1' }))).Group!;
+      assert.equal(got.Description, 'one');
+      assert.equal(got.Precedence, 3);
+      assert.ok(got.CreationDate instanceof Date);
+      const updated = (await admin.send(new UpdateGroupCommand({ UserPoolId: P, GroupName: 'g1', Description: 'uno' }))).Group!;
+      assert.equal(updated.Description, 'uno');
+      assert.equal(updated.Precedence, undefined, 'not given: cleared, as Cognito does');
+      const badRole = await refused(admin.send(new CreateGroupCommand({ UserPoolId: P, GroupName: 'g2', RoleArn: 'not-an-arn-at-all-really' })));
+      assert.equal(badRole.name, 'InvalidParameterException');
+      assert.match(badRole.message, /roleArn|RoleArn/);
+      assert.equal((await refused(admin.send(new GetGroupCommand({ UserPoolId: P, GroupName: 'nope' })))).name, 'ResourceNotFoundException');
+      assert.equal((await refused(admin.send(new AdminAddUserToGroupCommand({ UserPoolId: P, Username: 'uma', GroupName: 'nope' })))).name, 'ResourceNotFoundException');
+
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await admin.send(new ListGroupsCommand({ UserPoolId: P, Limit: 2, NextToken: token }));
+        names.push(...page.Groups!.map((g) => g.GroupName!));
+        token = page.NextToken;
+      } while (token);
+      assert.deepEqual(names, [...names].sort());
+      assert.ok(names.includes('g1') && names.includes('readers'));
+      assert.deepEqual((await admin.send(new AdminListGroupsForUserCommand({ UserPoolId: P, Username: 'uma' }))).Groups?.map((g) => g.GroupName), ['all', 'readers']);
+      assert.deepEqual((await admin.send(new ListUsersInGroupCommand({ UserPoolId: P, GroupName: 'readers' }))).Users?.map((u) => u.Username), ['uma']);
     });
   });
 });

@@ -11,8 +11,7 @@ import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { ClientId } from '../fields.js';
 import { validationMessage } from '../validation.js';
-import { Limit, NextToken, poolFor, seconds, UserPoolId } from './common.js';
-import { pageToken } from './pools.js';
+import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const randomLower = (n: number) => Array.from({ length: n }, () => LOWER_ALNUM[randomInt(LOWER_ALNUM.length)]).join('');
@@ -120,12 +119,10 @@ export const listUserPoolClients = defineAction({
   input: z.object({ UserPoolId, MaxResults: Limit(60).min(1, 'Member must have value greater than or equal to 1').optional(), NextToken: NextToken.optional() }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const after = i.NextToken === undefined ? null : pageToken.read(i.NextToken);
-    const all = (await call.s.store.pools.listClients(pool.id)).filter((c) => after === null || c.clientId > after);
-    const page = all.slice(0, i.MaxResults ?? 60);
+    const page = pageOf(await call.s.store.pools.listClients(pool.id), (c) => c.clientId, i.MaxResults ?? 60, i.NextToken);
     return {
-      UserPoolClients: page.map((c) => ({ ClientId: c.clientId, UserPoolId: c.poolId, ClientName: c.settings.ClientName ?? c.clientId })),
-      ...(all.length > page.length ? { NextToken: pageToken.of(page.at(-1)!.clientId) } : {}),
+      UserPoolClients: page.items.map((c) => ({ ClientId: c.clientId, UserPoolId: c.poolId, ClientName: c.settings.ClientName ?? c.clientId })),
+      ...(page.next ? { NextToken: page.next } : {}),
     };
   },
 });

@@ -46,3 +46,14 @@ export function userType(user: User, only?: readonly string[]) {
     Enabled: user.enabled, UserStatus: user.status,
   };
 }
+
+/** Pages of lists the store answers whole (pools, clients, groups, providers): the token is the last name seen. */
+export const pageToken = { of: (id: string) => Buffer.from(id).toString('base64url'), read: (t: string) => Buffer.from(t, 'base64url').toString() };
+
+/** A page of `all` (sorted by `key`) after the token's key, at most `limit` long, with the token of the next one. */
+export function pageOf<T>(all: readonly T[], key: (t: T) => string, limit: number, token?: string): { items: T[]; next?: string } {
+  const after = token === undefined ? null : pageToken.read(token);
+  const rest = [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).filter((t) => after === null || key(t) > after);
+  const items = rest.slice(0, limit);
+  return { items, ...(rest.length > items.length ? { next: pageToken.of(key(items.at(-1)!)) } : {}) };
+}

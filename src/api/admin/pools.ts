@@ -10,7 +10,7 @@ import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { poolArn } from '../policy.js';
 import { validationMessage } from '../validation.js';
-import { Limit, NextToken, poolFor, seconds, UserPoolId } from './common.js';
+import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const randomAlnum = (n: number, chars = ALNUM) => Array.from({ length: n }, () => chars[randomInt(chars.length)]).join('');
@@ -131,19 +131,16 @@ export const deleteUserPool = defineAction({
 
 const MaxResults = (max: number) => Limit(max).min(1, 'Member must have value greater than or equal to 1');
 /** Page tokens: the last id of the page before, base64url (opaque to callers). */
-export const pageToken = { of: (id: string) => Buffer.from(id).toString('base64url'), read: (t: string) => Buffer.from(t, 'base64url').toString() };
 
 export const listUserPools = defineAction({
   name: 'ListUserPools', summary: 'The pools, by Id, a page at a time.', state: 'supported', access: 'sigv4',
   errors: ['InvalidParameterException'],
   input: z.object({ MaxResults: MaxResults(60).refine((n) => n !== undefined, 'Member must not be null'), NextToken: NextToken.optional() }),
   async handle(call, i) {
-    const after = i.NextToken === undefined ? null : pageToken.read(i.NextToken);
-    const all = (await call.s.store.pools.listPools()).filter((p) => after === null || p.id > after);
-    const page = all.slice(0, i.MaxResults);
+    const page = pageOf(await call.s.store.pools.listPools(), (p) => p.id, i.MaxResults, i.NextToken);
     return {
-      UserPools: page.map((p) => ({ Id: p.id, Name: p.settings.PoolName, LambdaConfig: {}, CreationDate: seconds(p.createdAt), LastModifiedDate: seconds(p.updatedAt) })),
-      ...(all.length > page.length ? { NextToken: pageToken.of(page.at(-1)!.id) } : {}),
+      UserPools: page.items.map((p) => ({ Id: p.id, Name: p.settings.PoolName, LambdaConfig: {}, CreationDate: seconds(p.createdAt), LastModifiedDate: seconds(p.updatedAt) })),
+      ...(page.next ? { NextToken: page.next } : {}),
     };
   },
 });
