@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   AdminConfirmSignUpCommand, AdminCreateUserCommand, AdminDeleteUserAttributesCommand, AdminDeleteUserCommand, AdminDisableUserCommand,
   AdminEnableUserCommand, AdminGetDeviceCommand, AdminGetUserCommand, AdminListDevicesCommand, AdminResetUserPasswordCommand, AdminSetUserPasswordCommand,
-  AdminUpdateUserAttributesCommand, AdminUserGlobalSignOutCommand, AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminListGroupsForUserCommand,
+  AdminInitiateAuthCommand, AdminRespondToAuthChallengeCommand, AdminUpdateUserAttributesCommand, AdminUserGlobalSignOutCommand, AdminAddUserToGroupCommand, AdminRemoveUserFromGroupCommand, AdminListGroupsForUserCommand,
   CreateGroupCommand, DeleteGroupCommand, GetGroupCommand, ListGroupsCommand, ListUsersInGroupCommand, UpdateGroupCommand, CognitoIdentityProviderClient, ConfirmForgotPasswordCommand, InitiateAuthCommand,
   ListUsersCommand, RespondToAuthChallengeCommand, SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -38,6 +38,8 @@ pools:
     Clients:
       - ClientId: app
         ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+      - ClientId: backend
+        ExplicitAuthFlows: [ALLOW_ADMIN_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
   - Id: ${E}
     PoolName: Email usernames
     UsernameAttributes: [email]
@@ -341,6 +343,26 @@ describe('users through the management API (SigV4)', () => {
       assert.ok(names.includes('g1') && names.includes('readers'));
       assert.deepEqual((await admin.send(new AdminListGroupsForUserCommand({ UserPoolId: P, Username: 'uma' }))).Groups?.map((g) => g.GroupName), ['all', 'readers']);
       assert.deepEqual((await admin.send(new ListUsersInGroupCommand({ UserPoolId: P, GroupName: 'readers' }))).Users?.map((u) => u.Username), ['uma']);
+    });
+  });
+
+  describe('AdminInitiateAuth', () => {
+    it('signs a user in for a back end, through NEW_PASSWORD_REQUIRED, with the same refusals as an app', async () => {
+      await create('vic', { MessageAction: 'SUPPRESS', TemporaryPassword: 'Temp-pass-123' });
+      const auth = (password: string, ClientId = 'backend', AuthFlow: 'ADMIN_USER_PASSWORD_AUTH' | 'ADMIN_NO_SRP_AUTH' = 'ADMIN_USER_PASSWORD_AUTH', UserPoolId = P) =>
+        admin.send(new AdminInitiateAuthCommand({ UserPoolId, ClientId, AuthFlow, AuthParameters: { USERNAME: 'vic', PASSWORD: password } }));
+      const first = await auth('Temp-pass-123');
+      assert.equal(first.ChallengeName, 'NEW_PASSWORD_REQUIRED');
+      const done = await admin.send(new AdminRespondToAuthChallengeCommand({
+        UserPoolId: P, ClientId: 'backend', ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: 'vic', NEW_PASSWORD: 'Vic-own-pass-1' },
+      }));
+      assert.equal(claimsOf(done.AuthenticationResult!.IdToken!)['cognito:username'], 'vic');
+      assert.ok((await auth('Vic-own-pass-1', 'backend', 'ADMIN_NO_SRP_AUTH')).AuthenticationResult, 'the legacy name of the flow');
+      assert.equal((await refused(auth('wrong-pass-1!'))).message, 'Incorrect username or password.');
+      assert.match((await refused(auth('Vic-own-pass-1', 'app'))).message, /ADMIN_USER_PASSWORD_AUTH flow not enabled/);
+      assert.equal((await refused(auth('Vic-own-pass-1', 'mail', 'ADMIN_USER_PASSWORD_AUTH', P))).name, 'ResourceNotFoundException', 'a client of another pool');
+      const unsigned = await refused(app.send(new AdminInitiateAuthCommand({ UserPoolId: P, ClientId: 'backend', AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'vic', PASSWORD: 'Vic-own-pass-1' } })));
+      assert.equal(unsigned.name, 'UnrecognizedClientException', 'an app key cannot sign in as a back end');
     });
   });
 });

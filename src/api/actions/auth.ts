@@ -10,6 +10,7 @@ import { checkAuthFlow } from '../clients.js';
 import { apiException } from '../errors.js';
 import { CLIENT_EXTRAS, ClientId, ClientSecret, Session, StringMap, Token } from '../fields.js';
 import { authenticationResult, authResponse, forClient, type ClientCall } from './common.js';
+import { UserPoolId } from '../admin/common.js';
 
 /** The DEVICE_KEY an app signs in from (checked once the user is proven). */
 const device = (map: Record<string, string> | undefined) => (map?.DEVICE_KEY ? { deviceKey: map.DEVICE_KEY.slice(0, 55) } : {});
@@ -49,70 +50,110 @@ function checkClientSecret(client: AppClient, secret: string | undefined): void 
     throw apiException('NotAuthorizedException', `Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
 }
 
+const initiateInput = { AuthFlow: z.string({ error: 'Member must not be null' }), ClientId, AuthParameters: StringMap.optional(), Session: Session.optional() };
+const respondInput = { ClientId, ChallengeName: z.string({ error: 'Member must not be null' }), Session, ChallengeResponses: StringMap.optional() };
+
+/**
+ * The client a sign-in names; for the Admin* variants it must be of the pool the call names (the
+ * access key's policy was checked on that pool).
+ */
+async function signInClient(call: ApiCall, i: { ClientId: string; UserPoolId?: string }, username: string | null, secretHash: string | undefined) {
+  const c = await forClient(call, i.ClientId, username, secretHash);
+  if (i.UserPoolId !== undefined && c.pool.id !== i.UserPoolId) throw apiException('ResourceNotFoundException', `User pool client ${i.ClientId} does not exist.`);
+  return c;
+}
+
+/** InitiateAuth and AdminInitiateAuth: one road; the password flow is USER_PASSWORD_AUTH for apps, ADMIN_USER_PASSWORD_AUTH for back ends. */
+async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; UserPoolId?: string; AuthParameters?: Record<string, string> | undefined }) {
+  const p = i.AuthParameters;
+  const admin = i.UserPoolId !== undefined;
+  const flow = admin && i.AuthFlow === 'ADMIN_NO_SRP_AUTH' ? 'ADMIN_USER_PASSWORD_AUTH' : i.AuthFlow; // the legacy name of the same flow
+  switch (flow) {
+    case admin ? 'ADMIN_USER_PASSWORD_AUTH' : 'USER_PASSWORD_AUTH': {
+      const username = param(p, 'USERNAME');
+      const c = await signInClient(call, i, username, p?.SECRET_HASH);
+      checkAuthFlow(c.client, admin ? 'ALLOW_ADMIN_USER_PASSWORD_AUTH' : 'ALLOW_USER_PASSWORD_AUTH');
+      return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD'), ...device(p) }));
+    }
+    case 'USER_SRP_AUTH': {
+      const username = param(p, 'USERNAME');
+      const c = await signInClient(call, i, username, p?.SECRET_HASH);
+      checkAuthFlow(c.client, 'ALLOW_USER_SRP_AUTH');
+      return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA: srpAOf(p) }));
+    }
+    case 'REFRESH_TOKEN_AUTH':
+    case 'REFRESH_TOKEN': {
+      const token = param(p, 'REFRESH_TOKEN');
+      const c = await signInClient(call, i, p?.USERNAME ?? null, p?.SECRET_HASH);
+      if (c.client.secretHash !== null && !p?.USERNAME) throw apiException('NotAuthorizedException', `Unable to verify secret hash for client ${c.client.clientId}`);
+      const t = await refreshed(call, c, token, 'NotAuthorizedException');
+      // InitiateAuth gives back no refresh token: the one presented stays the client's.
+      return { ChallengeParameters: {}, AuthenticationResult: authenticationResult({ ...t, refreshToken: undefined }) };
+    }
+    default:
+      throw apiException('InvalidParameterException', `Unsupported or not yet served AuthFlow: ${i.AuthFlow.slice(0, 64)}`);
+  }
+}
+
+/** RespondToAuthChallenge and AdminRespondToAuthChallenge. */
+async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string; ChallengeName: string; Session: string; ChallengeResponses?: Record<string, string> | undefined }) {
+  const r = i.ChallengeResponses;
+  const username = param(r, 'USERNAME');
+  const c = await signInClient(call, i, username, r?.SECRET_HASH);
+  const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r) };
+  const claim = () => ({ secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE') });
+  if (i.ChallengeName === 'PASSWORD_VERIFIER') return authResponse(await answerPasswordVerifier(call.s, { ...base, ...claim() }));
+  if (i.ChallengeName === 'DEVICE_SRP_AUTH') {
+    param(r, 'DEVICE_KEY');
+    return authResponse(await answerDeviceSrp(call.s, { ...base, srpA: srpAOf(r) }));
+  }
+  if (i.ChallengeName === 'DEVICE_PASSWORD_VERIFIER') {
+    param(r, 'DEVICE_KEY');
+    return authResponse(await answerDevicePasswordVerifier(call.s, { ...base, ...claim() }));
+  }
+  if (i.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
+    const attributes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r ?? {})) if (k.startsWith('userAttributes.')) attributes[k.slice('userAttributes.'.length)] = v;
+    return authResponse(await answerNewPassword(call.s, { ...base, newPassword: param(r, 'NEW_PASSWORD'), attributes }));
+  }
+  throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
+}
+
+const SIGN_IN_ERRORS = ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'] as const;
+const CHALLENGE_ERRORS = ['NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'ResourceNotFoundException'] as const;
+
 export const initiateAuth = defineAction({
   name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
   notes: 'CUSTOM_AUTH and USER_AUTH are not served yet. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
-  errors: ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'],
-  input: z.object({
-    AuthFlow: z.string({ error: 'Member must not be null' }), ClientId, AuthParameters: StringMap.optional(), Session: Session.optional(), ...CLIENT_EXTRAS,
-  }),
-  async handle(call, i) {
-    const p = i.AuthParameters;
-    switch (i.AuthFlow) {
-      case 'USER_PASSWORD_AUTH': {
-        const username = param(p, 'USERNAME');
-        const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
-        checkAuthFlow(c.client, 'ALLOW_USER_PASSWORD_AUTH');
-        return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD'), ...device(p) }));
-      }
-      case 'USER_SRP_AUTH': {
-        const username = param(p, 'USERNAME');
-        const c = await forClient(call, i.ClientId, username, p?.SECRET_HASH);
-        checkAuthFlow(c.client, 'ALLOW_USER_SRP_AUTH');
-        return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA: srpAOf(p) }));
-      }
-      case 'REFRESH_TOKEN_AUTH':
-      case 'REFRESH_TOKEN': {
-        const token = param(p, 'REFRESH_TOKEN');
-        const c = await forClient(call, i.ClientId, p?.USERNAME ?? null, p?.SECRET_HASH);
-        if (c.client.secretHash !== null && !p?.USERNAME) throw apiException('NotAuthorizedException', `Unable to verify secret hash for client ${c.client.clientId}`);
-        const t = await refreshed(call, c, token, 'NotAuthorizedException');
-        // InitiateAuth gives back no refresh token: the one presented stays the client's.
-        return { ChallengeParameters: {}, AuthenticationResult: authenticationResult({ ...t, refreshToken: undefined }) };
-      }
-      default:
-        throw apiException('InvalidParameterException', `Unsupported or not yet served AuthFlow: ${i.AuthFlow.slice(0, 64)}`);
-    }
-  },
+  errors: [...SIGN_IN_ERRORS],
+  input: z.object({ ...initiateInput, ...CLIENT_EXTRAS }),
+  handle: (call, i) => initiate(call, i),
 });
 
 export const respondToAuthChallenge = defineAction({
   name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.', state: 'partial',
   notes: 'MFA and custom challenges are not served yet.',
-  errors: ['NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'ResourceNotFoundException'],
-  input: z.object({ ClientId, ChallengeName: z.string({ error: 'Member must not be null' }), Session, ChallengeResponses: StringMap.optional(), ...CLIENT_EXTRAS }),
-  async handle(call, i) {
-    const r = i.ChallengeResponses;
-    const username = param(r, 'USERNAME');
-    const c = await forClient(call, i.ClientId, username, r?.SECRET_HASH);
-    const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r) };
-    const claim = () => ({ secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE') });
-    if (i.ChallengeName === 'PASSWORD_VERIFIER') return authResponse(await answerPasswordVerifier(call.s, { ...base, ...claim() }));
-    if (i.ChallengeName === 'DEVICE_SRP_AUTH') {
-      param(r, 'DEVICE_KEY');
-      return authResponse(await answerDeviceSrp(call.s, { ...base, srpA: srpAOf(r) }));
-    }
-    if (i.ChallengeName === 'DEVICE_PASSWORD_VERIFIER') {
-      param(r, 'DEVICE_KEY');
-      return authResponse(await answerDevicePasswordVerifier(call.s, { ...base, ...claim() }));
-    }
-    if (i.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
-      const attributes: Record<string, string> = {};
-      for (const [k, v] of Object.entries(r ?? {})) if (k.startsWith('userAttributes.')) attributes[k.slice('userAttributes.'.length)] = v;
-      return authResponse(await answerNewPassword(call.s, { ...base, newPassword: param(r, 'NEW_PASSWORD'), attributes }));
-    }
-    throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
-  },
+  errors: [...CHALLENGE_ERRORS],
+  input: z.object({ ...respondInput, ...CLIENT_EXTRAS }),
+  handle: (call, i) => respond(call, i),
+});
+
+const ADMIN_EXTRAS = { ClientMetadata: StringMap.optional(), AnalyticsMetadata: CLIENT_EXTRAS.AnalyticsMetadata, ContextData: CLIENT_EXTRAS.UserContextData };
+
+export const adminInitiateAuth = defineAction({
+  name: 'AdminInitiateAuth', summary: "A back end's sign-in for a user: ADMIN_USER_PASSWORD_AUTH (or ADMIN_NO_SRP_AUTH), USER_SRP_AUTH, REFRESH_TOKEN_AUTH.", state: 'partial', access: 'sigv4',
+  notes: 'The client must allow ALLOW_ADMIN_USER_PASSWORD_AUTH for the password flow and be of the pool named; the same lockout, account states and challenges as InitiateAuth. CUSTOM_AUTH and USER_AUTH are not served yet.',
+  errors: [...SIGN_IN_ERRORS],
+  input: z.object({ UserPoolId, ...initiateInput, ...ADMIN_EXTRAS }),
+  handle: (call, i) => initiate(call, i),
+});
+
+export const adminRespondToAuthChallenge = defineAction({
+  name: 'AdminRespondToAuthChallenge', summary: "Answers a challenge of AdminInitiateAuth (NEW_PASSWORD_REQUIRED, PASSWORD_VERIFIER, the device ones).", state: 'partial', access: 'sigv4',
+  notes: 'MFA and custom challenges are not served yet.',
+  errors: [...CHALLENGE_ERRORS],
+  input: z.object({ UserPoolId, ...respondInput, ...ADMIN_EXTRAS }),
+  handle: (call, i) => respond(call, i),
 });
 
 export const getTokensFromRefreshToken = defineAction({

@@ -6,6 +6,7 @@ import { deviceOf, forgetDevice, setDeviceStatus } from '../../native/devices.js
 import type { ApiAction, ApiCall } from '../action.js';
 import { defineAction } from '../action.js';
 import { DeviceKey, deviceType } from '../actions/devices.js';
+import { adminInitiateAuth, adminRespondToAuthChallenge } from '../actions/auth.js';
 import { AttributeName, Attributes, Password, StringMap, Username } from '../fields.js';
 import { adminUser, attributeList, Limit, poolFor, seconds, UserPoolId, userType } from './common.js';
 
@@ -176,5 +177,5 @@ export const adminUpdateDeviceStatus = defineAction({
 export const ADMIN_USER_ACTIONS: readonly ApiAction[] = [
   adminCreateUser, adminGetUser, adminUpdateUserAttributes, adminDeleteUserAttributes, adminDeleteUser, adminDisableUser, adminEnableUser,
   adminConfirmSignUp, adminResetUserPassword, adminSetUserPassword, adminUserGlobalSignOut, listUsers,
-  adminListDevices, adminGetDevice, adminForgetDevice, adminUpdateDeviceStatus,
+  adminListDevices, adminGetDevice, adminForgetDevice, adminUpdateDeviceStatus, adminInitiateAuth, adminRespondToAuthChallenge,
 ] as ApiAction[];
