@@ -11,6 +11,8 @@ import { ADMIN_USER_ACTIONS } from './admin/users.js';
 import { ADMIN_POOL_ACTIONS } from './admin/pools.js';
 import { ADMIN_CLIENT_ACTIONS } from './admin/clients.js';
 import { ADMIN_GROUP_ACTIONS } from './admin/groups.js';
+import { ADMIN_IDENTITY_ACTIONS } from './admin/identities.js';
+import { ADMIN_PROVIDER_ACTIONS } from './admin/providers.js';
 import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
@@ -21,7 +23,7 @@ export const ACTIONS: readonly ApiAction[] = [
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
   // Management actions (SigV4): src/api/admin/.
   ...ADMIN_POOL_ACTIONS, ...ADMIN_CLIENT_ACTIONS,
-  ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS,
+  ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS, ...ADMIN_IDENTITY_ACTIONS, ...ADMIN_PROVIDER_ACTIONS,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {
