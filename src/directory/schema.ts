@@ -193,6 +193,24 @@ export type ProviderSettings = z.output<typeof providerSchema>;
 
 export const DEFAULT_RATE_LIMITS = { SignUpsAndCodesPerSourceAddress: 30, SignUpsAndCodesPerPool: 2_000, WindowSeconds: 600 };
 
+/** A resource server (CreateResourceServer): custom scopes `<Identifier>/<ScopeName>` for clients to be allowed. */
+export const resourceServerSchema = z.strictObject({
+  Identifier: z.string().min(1).max(256).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be 1–256 printable characters, no space, quote or backslash'),
+  Name: z.string().min(1).max(256).regex(/^[\w\s+=,.@-]+$/, 'must be letters, digits, spaces or + = , . @ -'),
+  Scopes: z
+    .array(z.strictObject({
+      ScopeName: z.string().min(1).max(256).regex(/^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$/, 'must be printable characters, no space, quote, slash or backslash'),
+      ScopeDescription: z.string().min(1).max(256),
+    }))
+    .max(100)
+    .default([]),
+});
+export type ResourceServer = z.output<typeof resourceServerSchema>;
+
+/** The custom scopes a pool's resource servers define. */
+export const customScopesOf = (p: { ResourceServers: ResourceServer[] }): Set<string> =>
+  new Set(p.ResourceServers.flatMap((r) => r.Scopes.map((sc) => `${r.Identifier}/${sc.ScopeName}`)));
+
 /** A pool's members, as Cognito's CreateUserPool takes them plus the broker's own (the API builds its input from these). */
 export const poolFields = {
   Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
@@ -268,6 +286,8 @@ export const poolFields = {
     .strictObject({ SmsAuthenticationMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').optional() })
     .optional(),
   EmailMfaConfiguration: z.strictObject({ Message: z.string().min(6).max(20000).optional(), Subject: z.string().min(1).max(140).optional() }).optional(),
+  /** Resource servers and their custom scopes (Cognito keeps them beside the pool: Create/UpdateResourceServer). */
+  ResourceServers: z.array(resourceServerSchema).max(25).default([]),
   /**
    * The broker's own flood limits (Cognito has no such setting): sign-ups and messages with codes
    * (confirmation, resend, password reset) per source address and per pool in a fixed window.
@@ -281,7 +301,7 @@ export const poolFields = {
     .default(DEFAULT_RATE_LIMITS),
 };
 
-type PoolShape = z.output<z.ZodObject<typeof poolFields>>;
+type PoolShape = Omit<z.output<z.ZodObject<typeof poolFields>>, 'ResourceServers'> & { ResourceServers?: z.output<typeof resourceServerSchema>[] };
 
 export function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   if (p.UsernameAttributes?.length && p.AliasAttributes?.length)
@@ -300,6 +320,11 @@ export function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   });
   if (p.Schema.filter((a) => !STANDARD_ATTRIBUTE_SET.has(a.Name)).length > 50)
     ctx.addIssue({ code: 'custom', path: ['Schema'], message: 'at most 50 custom attributes' });
+  const servers = new Set<string>();
+  (p.ResourceServers ?? []).forEach((r, i) => {
+    if (servers.has(r.Identifier)) ctx.addIssue({ code: 'custom', path: ['ResourceServers', i, 'Identifier'], message: `${r.Identifier} is declared twice` });
+    servers.add(r.Identifier);
+  });
 }
 
 export const poolSchema = z.strictObject(poolFields).superRefine(checkPool);
@@ -333,6 +358,11 @@ export const declaredPoolSchema = z
     p.Clients.forEach((c, i) => {
       if (clientIds.has(c.ClientId)) ctx.addIssue({ code: 'custom', path: ['Clients', i, 'ClientId'], message: `${c.ClientId} is declared twice` });
       clientIds.add(c.ClientId);
+      const scopes = customScopesOf(p);
+      c.AllowedOAuthScopes.forEach((sc, j) => {
+        if (sc.includes('/') && !scopes.has(sc))
+          ctx.addIssue({ code: 'custom', path: ['Clients', i, 'AllowedOAuthScopes', j], message: `${sc} is not a scope of a resource server of this pool` });
+      });
       c.SupportedIdentityProviders.forEach((name, j) => {
         if (name !== 'COGNITO' && !providerNames.has(name))
           ctx.addIssue({ code: 'custom', path: ['Clients', i, 'SupportedIdentityProviders', j], message: `${name} is not a provider of this pool` });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { safeEqual, sha256 } from '../shared/hashing.js';
-import { tokenLifetimes } from '../directory/schema.js';
+import { customScopesOf, tokenLifetimes } from '../directory/schema.js';
 import type { AppClient, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { issueForSignIn, issueFromRefresh, RefreshRefused, type IssuedTokens } from '../tokens/issue.js';
@@ -120,8 +120,9 @@ async function refreshGrant(s: Services, pool: Pool, client: AppClient, body: Re
 async function clientCredentialsGrant(s: Services, pool: Pool, client: AppClient, body: Record<string, unknown>) {
   if (client.secretHash === null || !client.settings.AllowedOAuthFlows.includes('client_credentials'))
     throw new GrantError('unauthorized_client', 'client_credentials is not enabled for this client');
-  // Only custom (resource-server) scopes, as Cognito: `<resource>/<scope>`.
-  const allowed = client.settings.AllowedOAuthScopes.filter((sc) => sc.includes('/'));
+  // Only custom scopes, as Cognito: `<resource>/<scope>`, of a resource server the pool still has.
+  const defined = customScopesOf(pool.settings);
+  const allowed = client.settings.AllowedOAuthScopes.filter((sc) => defined.has(sc));
   const requested = str(body.scope)?.split(' ').filter(Boolean) ?? allowed;
   if (requested.length === 0 || requested.some((sc) => !allowed.includes(sc))) throw new GrantError('invalid_scope', 'the requested scopes are not allowed for this client');
   const now = s.now();

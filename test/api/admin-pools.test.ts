@@ -8,7 +8,8 @@ import {
   CognitoIdentityProviderClient, ConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, DeleteUserPoolClientCommand,
   DeleteUserPoolCommand, DescribeUserPoolClientCommand, DescribeUserPoolCommand, GetSigningCertificateCommand, GetUserPoolMfaConfigCommand,
   InitiateAuthCommand, ListUserPoolClientsCommand, ListUserPoolsCommand, SetUserPoolMfaConfigCommand, SignUpCommand, UpdateUserPoolClientCommand,
-  UpdateUserPoolCommand,
+  UpdateUserPoolCommand, CreateResourceServerCommand, DescribeResourceServerCommand, ListResourceServersCommand, UpdateResourceServerCommand,
+  DeleteResourceServerCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
@@ -283,6 +284,40 @@ describe('user pools and app clients through the management API (SigV4)', () => 
       const one = await admin.send(new ListUserPoolClientsCommand({ UserPoolId: own.Id }));
       assert.deepEqual(one.UserPoolClients!.map((c) => [c.UserPoolId, c.ClientName]).sort(), [[own.Id, 'a'], [own.Id, 'b'], [own.Id, 'c']]);
       assert.equal((await refused(admin.send(new ListUserPoolClientsCommand({ UserPoolId: 'local_Missing1' })))).name, 'ResourceNotFoundException');
+    });
+  });
+
+  describe('resource servers', () => {
+    it('define the custom scopes clients may be allowed and client_credentials grants', async () => {
+      const poolId = (await newPool()).Id!;
+      const scopes = [{ ScopeName: 'read', ScopeDescription: 'Read' }, { ScopeName: 'write', ScopeDescription: 'Write' }];
+      const made = (await admin.send(new CreateResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com', Name: 'API', Scopes: scopes }))).ResourceServer!;
+      assert.deepEqual(made.Scopes, scopes);
+      assert.equal((await refused(admin.send(new CreateResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com', Name: 'again' })))).name, 'InvalidParameterException');
+      const unknown = await refused(admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'm2m', GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: ['https://api.example.com/delete'], AllowedOAuthFlowsUserPoolClient: true })));
+      assert.equal(unknown.name, 'ScopeDoesNotExistException');
+      const client = (await admin.send(new CreateUserPoolClientCommand({
+        UserPoolId: poolId, ClientName: 'm2m', GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: ['https://api.example.com/read', 'https://api.example.com/write'], AllowedOAuthFlowsUserPoolClient: true,
+      }))).UserPoolClient!;
+      const grant = async (scope: string) => {
+        const res = await fetch(`${broker.issuer(poolId)}/oauth2/token`, {
+          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.ClientId}:${client.ClientSecret}`).toString('base64')}` },
+          body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+        });
+        return (await res.json()) as { access_token?: string; error?: string };
+      };
+      assert.equal(claimsOf((await grant('https://api.example.com/write')).access_token!).scope, 'https://api.example.com/write');
+      // The write scope removed from the server: the client still lists it, and the grant refuses it.
+      await admin.send(new UpdateResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com', Name: 'API v2', Scopes: [scopes[0]!] }));
+      assert.equal((await admin.send(new DescribeResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com' }))).ResourceServer?.Name, 'API v2');
+      assert.equal((await grant('https://api.example.com/write')).error, 'invalid_scope');
+      assert.ok((await grant('https://api.example.com/read')).access_token);
+      // UpdateUserPool leaves resource servers alone.
+      await admin.send(new UpdateUserPoolCommand({ UserPoolId: poolId, PoolName: 'renamed' }));
+      assert.equal((await admin.send(new ListResourceServersCommand({ UserPoolId: poolId, MaxResults: 10 }))).ResourceServers?.length, 1);
+      await admin.send(new DeleteResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com' }));
+      assert.equal((await grant('https://api.example.com/read')).error, 'invalid_scope');
+      assert.equal((await refused(admin.send(new DescribeResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com' })))).name, 'ResourceNotFoundException');
     });
   });
 });

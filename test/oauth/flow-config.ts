@@ -11,6 +11,8 @@ pools:
     UsernameAttributes: [email]
     AutoVerifiedAttributes: [email]
     Schema: [{ Name: email, Required: true }, { Name: department }]
+    ResourceServers:
+      - { Identifier: api, Name: Test API, Scopes: [{ ScopeName: read, ScopeDescription: Read }, { ScopeName: write, ScopeDescription: Write }] }
     Clients:
       - ClientId: spa
         CallbackURLs: ["${SPA_CB}"]

@@ -2,7 +2,7 @@
 // chooses the ClientId (26 lowercase letters and digits, as Cognito) and, on request, the secret.
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { clientFields, clientSchema, type ClientSettings } from '../../directory/schema.js';
+import { clientFields, clientSchema, customScopesOf, type ClientSettings } from '../../directory/schema.js';
 import { hashClientSecret } from '../../directory/secrets.js';
 import type { AppClient, Pool } from '../../directory/types.js';
 import type { Services } from '../../services.js';
@@ -27,10 +27,14 @@ const IGNORED_NOTE = 'AnalyticsConfiguration and EnablePropagateAdditionalUserCo
 type Settings = Omit<ClientSettings, 'ClientSecret'>;
 
 /** The settings as the config file's schema takes them, or InvalidParameterException naming the member. */
-function validClient(clientId: string, name: string, secret: string | undefined, i: Record<string, unknown>): Settings {
+function validClient(pool: Pool, clientId: string, name: string, secret: string | undefined, i: Record<string, unknown>): Settings {
   const given = Object.fromEntries(settingKeys.filter((k) => i[k] !== undefined).map((k) => [k, i[k]]));
   const parsed = clientSchema.safeParse({ ...given, ClientId: clientId, ClientName: name, ...(secret ? { ClientSecret: secret } : {}) });
   if (!parsed.success) throw apiException('InvalidParameterException', validationMessage(parsed.error.issues));
+  // A custom scope must be one of the pool's resource servers' (standard scopes have no slash).
+  const defined = customScopesOf(pool.settings);
+  const unknown = parsed.data.AllowedOAuthScopes.find((sc) => sc.includes('/') && !defined.has(sc));
+  if (unknown) throw apiException('ScopeDoesNotExistException', `Invalid scope requested: ${unknown}`);
   const { ClientSecret: _s, ...settings } = parsed.data;
   return settings;
 }
@@ -65,7 +69,7 @@ export const createUserPoolClient = defineAction({
     // Client ids are unique across pools (sign-in names only the client): 36^26 makes a retry all but unreachable.
     while ((await call.s.store.pools.findClientsById(clientId)).length) clientId = randomLower(26);
     const secret = i.GenerateSecret ? randomLower(51) : undefined;
-    const settings = validClient(clientId, i.ClientName, secret, i);
+    const settings = validClient(pool, clientId, i.ClientName, secret, i);
     const client = await call.s.store.pools.putClient({
       poolId: pool.id, clientId, settings, secretHash: secret ? hashClientSecret(secret) : null, sealedSecret: secret ? call.s.sealer.seal(secret) : null,
     });
@@ -94,7 +98,7 @@ export const updateUserPoolClient = defineAction({
     const current = await clientFor(call.s, pool, i.ClientId);
     // The secret only matters to validation (client_credentials needs one); a client stored before sealed copies has just its hash.
     const secret = current.sealedSecret ? call.s.sealer.unseal(current.sealedSecret) : current.secretHash ? 'hashed-only' : undefined;
-    const settings = validClient(current.clientId, i.ClientName ?? current.settings.ClientName ?? current.clientId, secret, i);
+    const settings = validClient(pool, current.clientId, i.ClientName ?? current.settings.ClientName ?? current.clientId, secret, i);
     const client = await call.s.store.pools.putClient({ poolId: pool.id, clientId: current.clientId, settings, secretHash: current.secretHash, sealedSecret: current.sealedSecret });
     return { UserPoolClient: clientType(call.s, client) };
   },

@@ -23,9 +23,10 @@ const IGNORED = {
 };
 const IGNORED_NOTE = 'LambdaConfig, SmsConfiguration, UserPoolTags, UserPoolAddOns, UserPoolTier and the legacy message members are accepted and ignored.';
 
-const { Id: _id, ...settingFields } = poolFields;
+// Resource servers are managed by their own actions (resource-servers.ts), never by the pool's.
+const { Id: _id, ResourceServers: _r, ...settingFields } = poolFields;
 /** UpdateUserPool cannot change these (Cognito's UpdateUserPoolRequest lacks them): they keep their value. */
-const FIXED = ['UsernameAttributes', 'AliasAttributes', 'Schema', 'UsernameConfiguration', 'SoftwareTokenMfaConfiguration', 'SmsMfaConfiguration', 'EmailMfaConfiguration'] as const;
+const FIXED = ['UsernameAttributes', 'AliasAttributes', 'Schema', 'UsernameConfiguration', 'SoftwareTokenMfaConfiguration', 'SmsMfaConfiguration', 'EmailMfaConfiguration', 'ResourceServers'] as const;
 const {
   UsernameAttributes: _u, AliasAttributes: _a, Schema: _s, UsernameConfiguration: _c, SoftwareTokenMfaConfiguration: _t, SmsMfaConfiguration: _m, EmailMfaConfiguration: _e,
   TokenSigningKeyMaxAgeDays, SpEntityId, LinkByVerifiedEmail, RateLimits, ...updatableFields
