@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '../shared/hashing.js';
 import type { AppClient, Pool } from '../directory/types.js';
+import { plainSecrets } from '../directory/client-secrets.js';
 import type { Services } from '../services.js';
 import { apiException } from './errors.js';
 
@@ -18,9 +19,10 @@ export async function clientOf(s: Services, clientId: string): Promise<{ client:
 export function checkSecretHash(s: Services, client: AppClient, username: string, secretHash: string | undefined): void {
   if (client.secretHash === null) return;
   const refuse = () => apiException('NotAuthorizedException', `Unable to verify secret hash for client ${client.clientId}`);
-  if (!secretHash || !client.sealedSecret) throw refuse();
-  const expected = createHmac('sha256', s.sealer.unseal(client.sealedSecret)).update(username + client.clientId, 'utf8').digest('base64');
-  if (!safeEqual(expected, secretHash)) throw refuse();
+  if (!secretHash) throw refuse();
+  // Any live secret will do: during a rotation apps hold the old one or the new one.
+  const ok = plainSecrets(s.sealer, client).some((secret) => safeEqual(createHmac('sha256', secret).update(username + client.clientId, 'utf8').digest('base64'), secretHash));
+  if (!ok) throw refuse();
 }
 
 /** The client's ExplicitAuthFlows (Cognito's default set when none are declared, schema.ts) allows this flow. */

@@ -1,7 +1,7 @@
 // Client authentication at the token and revocation endpoints (RFC 6749 §2.3.1): client_secret_basic
 // or client_secret_post, secrets compared in constant time against their stored hash.
 import type { Context } from 'koa';
-import { verifyClientSecret } from '../directory/secrets.js';
+import { matchesClientSecret } from '../directory/client-secrets.js';
 import type { AppClient } from '../directory/types.js';
 import type { Services } from '../services.js';
 
@@ -43,6 +43,6 @@ export async function authenticateClient(ctx: Context, s: Services, poolId: stri
     if (secret) throw new ClientAuthError('invalid_client', 'client authentication failed', !!basic);
     return client;
   }
-  if (!secret || !verifyClientSecret(secret, client.secretHash)) throw new ClientAuthError('invalid_client', 'client authentication failed', !!basic);
+  if (!secret || !matchesClientSecret(client, secret)) throw new ClientAuthError('invalid_client', 'client authentication failed', !!basic);
   return client;
 }

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import {
   CognitoIdentityProviderClient, ConfirmSignUpCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, DeleteUserPoolClientCommand,
   DeleteUserPoolCommand, DescribeUserPoolClientCommand, DescribeUserPoolCommand, GetSigningCertificateCommand, GetUserPoolMfaConfigCommand,
-  InitiateAuthCommand, ListUserPoolClientsCommand, ListUserPoolsCommand, SetUserPoolMfaConfigCommand, SignUpCommand, UpdateUserPoolClientCommand,
+  InitiateAuthCommand, ListUserPoolClientsCommand, AdminCreateUserCommand, AdminSetUserPasswordCommand, ListUserPoolsCommand, SetUserPoolMfaConfigCommand, SignUpCommand, UpdateUserPoolClientCommand,
   UpdateUserPoolCommand, CreateResourceServerCommand, DescribeResourceServerCommand, ListResourceServersCommand, UpdateResourceServerCommand,
-  DeleteResourceServerCommand,
+  DeleteResourceServerCommand, AddUserPoolClientSecretCommand, DeleteUserPoolClientSecretCommand, ListUserPoolClientSecretsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
@@ -216,6 +216,30 @@ describe('user pools and app clients through the management API (SigV4)', () => 
       assert.equal((await refused(signIn())).name, 'ResourceNotFoundException');
       assert.equal((await refused(admin.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: made.ClientId })))).name, 'ResourceNotFoundException');
       assert.equal((await refused(admin.send(new DeleteUserPoolClientCommand({ UserPoolId: poolId, ClientId: made.ClientId })))).name, 'ResourceNotFoundException');
+    });
+
+    it('rotates a client secret: two live secrets, then the old one deleted stops working', async () => {
+      const made = (await admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'rotating', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] }))).UserPoolClient!;
+      const email = 'rotate@example.com';
+      await admin.send(new AdminCreateUserCommand({ UserPoolId: poolId, Username: email, MessageAction: 'SUPPRESS' }));
+      await admin.send(new AdminSetUserPasswordCommand({ UserPoolId: poolId, Username: email, Password: PASSWORD, Permanent: true }));
+      const signIn = (secret: string) => app.send(new InitiateAuthCommand({ ClientId: made.ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD, SECRET_HASH: secretHash(secret, email, made.ClientId!) } }));
+      const added = (await admin.send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: made.ClientId, ClientSecret: 'a_new_secret_of_at_least_24_chars' }))).ClientSecretDescriptor!;
+      assert.equal(added.ClientSecretValue, 'a_new_secret_of_at_least_24_chars');
+      assert.ok((await signIn(made.ClientSecret!)).AuthenticationResult, 'the old secret still works');
+      assert.ok((await signIn(added.ClientSecretValue!)).AuthenticationResult, 'and so does the new one');
+      const listed = (await admin.send(new ListUserPoolClientSecretsCommand({ UserPoolId: poolId, ClientId: made.ClientId }))).ClientSecrets!;
+      assert.equal(listed.length, 2);
+      assert.ok(listed.every((e) => e.ClientSecretValue === undefined && e.ClientSecretId && e.ClientSecretCreateDate instanceof Date), 'values are never listed');
+      assert.equal((await refused(admin.send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: made.ClientId })))).name, 'LimitExceededException');
+      assert.equal((await refused(admin.send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: made.ClientId, ClientSecret: 'short' })))).name, 'InvalidParameterException');
+      await admin.send(new DeleteUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: made.ClientId, ClientSecretId: listed[0]!.ClientSecretId }));
+      assert.equal((await refused(signIn(made.ClientSecret!))).name, 'NotAuthorizedException', 'the deleted secret is refused');
+      assert.ok((await signIn(added.ClientSecretValue!)).AuthenticationResult);
+      const last = await refused(admin.send(new DeleteUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: made.ClientId, ClientSecretId: added.ClientSecretId })));
+      assert.equal(last.name, 'InvalidParameterException');
+      const publicClient = (await admin.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: 'public' }))).UserPoolClient!;
+      assert.equal((await refused(admin.send(new AddUserPoolClientSecretCommand({ UserPoolId: poolId, ClientId: publicClient.ClientId })))).name, 'InvalidParameterException');
     });
 
     it('creates a public client (no secret) with Cognito\'s defaults', async () => {

@@ -2,7 +2,7 @@
 // sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
 import { z } from 'zod';
 import { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
-import { verifyClientSecret } from '../../directory/secrets.js';
+import { matchesClientSecret } from '../../directory/client-secrets.js';
 import type { AppClient } from '../../directory/types.js';
 import { issueFromRefresh, RefreshRefused, type IssuedTokens } from '../../tokens/issue.js';
 import { defineAction, type ApiCall } from '../action.js';
@@ -46,7 +46,7 @@ async function refreshed(call: ApiCall, c: Pick<ClientCall, 'pool' | 'client'>, 
 
 /** A confidential client proves itself with its secret where Cognito takes ClientSecret. */
 function checkClientSecret(client: AppClient, secret: string | undefined): void {
-  if (client.secretHash !== null && (!secret || !verifyClientSecret(secret, client.secretHash)))
+  if (client.secretHash !== null && (!secret || !matchesClientSecret(client, secret)))
     throw apiException('NotAuthorizedException', `Client ${client.clientId} is configured with secret but SECRET_HASH was not received`);
 }
 

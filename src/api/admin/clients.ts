@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { clientFields, clientSchema, customScopesOf, type ClientSettings } from '../../directory/schema.js';
-import { hashClientSecret } from '../../directory/secrets.js';
+import { MAX_CLIENT_SECRETS, newSecretEntry, plainSecrets, secretColumns, secretsOf } from '../../directory/client-secrets.js';
 import type { AppClient, Pool } from '../../directory/types.js';
 import type { Services } from '../../services.js';
 import type { ApiAction } from '../action.js';
@@ -51,7 +51,7 @@ function clientType(s: Services, c: AppClient) {
   const { ClientId: _c, ...settings } = c.settings;
   return {
     UserPoolId: c.poolId, ClientId: c.clientId, ...settings, ClientName: c.settings.ClientName ?? c.clientId,
-    ...(c.sealedSecret ? { ClientSecret: s.sealer.unseal(c.sealedSecret) } : {}),
+    ...(plainSecrets(s.sealer, c)[0] !== undefined ? { ClientSecret: plainSecrets(s.sealer, c)[0] } : {}),
     RefreshTokenValidity: settings.RefreshTokenValidity ?? 30, CreationDate: seconds(c.createdAt), LastModifiedDate: seconds(c.updatedAt),
   };
 }
@@ -70,9 +70,7 @@ export const createUserPoolClient = defineAction({
     while ((await call.s.store.pools.findClientsById(clientId)).length) clientId = randomLower(26);
     const secret = i.GenerateSecret ? randomLower(51) : undefined;
     const settings = validClient(pool, clientId, i.ClientName, secret, i);
-    const client = await call.s.store.pools.putClient({
-      poolId: pool.id, clientId, settings, secretHash: secret ? hashClientSecret(secret) : null, sealedSecret: secret ? call.s.sealer.seal(secret) : null,
-    });
+    const client = await call.s.store.pools.putClient({ poolId: pool.id, clientId, settings, ...secretColumns(secret ? [newSecretEntry(call.s.sealer, clientId, secret, call.s.now())] : []) });
     call.s.log.info({ poolId: pool.id, clientId }, 'app client created');
     return { UserPoolClient: clientType(call.s, client) };
   },
@@ -97,7 +95,7 @@ export const updateUserPoolClient = defineAction({
     const pool = await poolFor(call.s, i.UserPoolId);
     const current = await clientFor(call.s, pool, i.ClientId);
     // The secret only matters to validation (client_credentials needs one); a client stored before sealed copies has just its hash.
-    const secret = current.sealedSecret ? call.s.sealer.unseal(current.sealedSecret) : current.secretHash ? 'hashed-only' : undefined;
+    const secret = plainSecrets(call.s.sealer, current)[0] ?? (current.secretHash ? 'hashed-only' : undefined);
     const settings = validClient(pool, current.clientId, i.ClientName ?? current.settings.ClientName ?? current.clientId, secret, i);
     const client = await call.s.store.pools.putClient({ poolId: pool.id, clientId: current.clientId, settings, secretHash: current.secretHash, sealedSecret: current.sealedSecret });
     return { UserPoolClient: clientType(call.s, client) };
@@ -131,6 +129,57 @@ export const listUserPoolClients = defineAction({
   },
 });
 
+// Secret rotation: a second secret is added, apps move to it, the first is deleted. Both work meanwhile.
+const ClientSecretValue = z.string().min(24, 'Member must have length greater than or equal to 24').max(64, 'Member must have length less than or equal to 64')
+  .regex(/^[\w+]+$/, 'Member must satisfy regular expression pattern: [\\w+]+');
+const ClientSecretId = z.string().min(1).max(64);
+
+export const addUserPoolClientSecret = defineAction({
+  name: 'AddUserPoolClientSecret', summary: 'Adds a second secret to a confidential client (given, at least 24 characters, or generated); both work until one is deleted.', state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException', 'LimitExceededException'],
+  input: z.object({ UserPoolId, ClientId, ClientSecret: ClientSecretValue.optional() }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    const client = await clientFor(call.s, pool, i.ClientId);
+    const live = secretsOf(client);
+    if (live.length === 0) throw apiException('InvalidParameterException', 'The client has no secret: a public client cannot be given one.');
+    if (live.length >= MAX_CLIENT_SECRETS) throw apiException('LimitExceededException', `A client has at most ${MAX_CLIENT_SECRETS} secrets: delete one first.`);
+    const value = i.ClientSecret ?? randomLower(51);
+    const entry = newSecretEntry(call.s.sealer, client.clientId, value, Math.max(call.s.now(), (live.at(-1)?.createdAt ?? 0) + 1));
+    await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns([...live, entry]) });
+    call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: entry.id }, 'client secret added');
+    return { ClientSecretDescriptor: { ClientSecretId: entry.id, ClientSecretValue: value, ClientSecretCreateDate: seconds(entry.createdAt) } };
+  },
+});
+
+export const listUserPoolClientSecrets = defineAction({
+  name: 'ListUserPoolClientSecrets', summary: "A client's live secrets: ids and dates, never the values.", state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException'],
+  input: z.object({ UserPoolId, ClientId, NextToken: NextToken.optional() }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    const client = await clientFor(call.s, pool, i.ClientId);
+    return { ClientSecrets: secretsOf(client).map((e) => ({ ClientSecretId: e.id, ClientSecretCreateDate: seconds(e.createdAt) })) };
+  },
+});
+
+export const deleteUserPoolClientSecret = defineAction({
+  name: 'DeleteUserPoolClientSecret', summary: 'Deletes one of two client secrets: it stops working at once, on every broker; the last one cannot be deleted.', state: 'supported', access: 'sigv4',
+  errors: ['ResourceNotFoundException', 'InvalidParameterException'],
+  input: z.object({ UserPoolId, ClientId, ClientSecretId }),
+  async handle(call, i) {
+    const pool = await poolFor(call.s, i.UserPoolId);
+    const client = await clientFor(call.s, pool, i.ClientId);
+    const live = secretsOf(client);
+    if (!live.some((e) => e.id === i.ClientSecretId)) throw apiException('ResourceNotFoundException', `Client secret ${i.ClientSecretId} does not exist.`);
+    if (live.length === 1) throw apiException('InvalidParameterException', 'The last secret of a client cannot be deleted.');
+    await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns(live.filter((e) => e.id !== i.ClientSecretId)) });
+    call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: i.ClientSecretId }, 'client secret deleted');
+    return {};
+  },
+});
+
 export const ADMIN_CLIENT_ACTIONS: readonly ApiAction[] = [
   createUserPoolClient, describeUserPoolClient, updateUserPoolClient, deleteUserPoolClient, listUserPoolClients,
+  addUserPoolClientSecret, listUserPoolClientSecrets, deleteUserPoolClientSecret,
 ] as ApiAction[];
