@@ -1,8 +1,8 @@
 // An app client's secrets: one, or two while it is rotated (AddUserPoolClientSecret, then
 // DeleteUserPoolClientSecret of the old one). Kept in the client's two secret columns: `secretHash`
 // holds the oldest live secret's hash (so "has a secret" stays `secretHash !== null` everywhere), and
-// `sealedSecret` holds either one sealed secret (a client with one, as the file writes it) or, once a
-// second is added, `secrets:v2:` and the list of every secret's id, hash, sealed copy and date.
+// `sealedSecret` holds either one sealed secret (as the file writes it) or, for a client whose
+// secrets the API made, `secrets:v2:` and the list of every secret's id, hash, sealed copy and date.
 import type { AppClient } from './types.js';
 import { hashClientSecret, verifyClientSecret, type Sealer } from './secrets.js';
 
@@ -27,10 +27,9 @@ export function secretsOf(c: Stored): ClientSecretEntry[] {
   return [{ id: `${c.clientId}--${c.createdAt}`, hash: c.secretHash, sealed: c.sealedSecret, createdAt: c.createdAt }];
 }
 
-/** The two columns that store `entries` (one entry is stored as the file stores it). */
+/** The two columns that store `entries`: as a list, so each secret keeps its id through a rotation. */
 export function secretColumns(entries: ClientSecretEntry[]): Pick<AppClient, 'secretHash' | 'sealedSecret'> {
   if (entries.length === 0) return { secretHash: null, sealedSecret: null };
-  if (entries.length === 1) return { secretHash: entries[0]!.hash, sealedSecret: entries[0]!.sealed };
   return { secretHash: entries[0]!.hash, sealedSecret: LIST + JSON.stringify(entries) };
 }
 
