@@ -2,6 +2,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { apiRouter } from './api/index.js';
+import { importUploadRouter } from './api/import-upload.js';
 import { readBody } from './http/body.js';
 import { errorBoundary } from './http/errors.js';
 import { requestLog } from './http/request-log.js';
@@ -37,6 +38,9 @@ export function buildApp(s: Services): Koa {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
+  // The import CSV is streamed, not parsed as a form or JSON: before the body reader.
+  const upload = importUploadRouter(s);
+  app.use(upload.routes());
   app.use(readBody());
   app.use(apiRouter(s)); // POST / with X-Amz-Target: the Cognito JSON API
   for (const router of [health, oauthRouter(s), uiRouter(s)]) {

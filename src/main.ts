@@ -16,6 +16,7 @@ import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { Accounts } from './native/accounts.js';
 import { Administration } from './native/administration.js';
+import { ImportJobs } from './native/import-jobs.js';
 import { IdpMetadataSource, MetadataUnreachable } from './federation/saml-metadata.js';
 import { SpKeys } from './tokens/sp-keys.js';
 import type { Services } from './services.js';
@@ -118,6 +119,7 @@ export async function start(
     refresh: new RefreshTokens(store),
     accounts,
     administration: new Administration({ store, accounts, delivery, sealer }),
+    importJobs: new ImportJobs(store, log),
   };
   const app = buildApp(services);
   server.on('request', app.callback());

@@ -3,6 +3,7 @@ import type { AccessKeys } from './api/access-keys.js';
 import type { AuthDeps } from './auth/deps.js';
 import type { Delivery } from './delivery/index.js';
 import type { Administration } from './native/administration.js';
+import type { ImportJobs } from './native/import-jobs.js';
 
 /** The sign-in core's dependencies (store, accounts, federation, clock), plus what the doors need besides. */
 export interface Services extends AuthDeps {
@@ -13,6 +14,8 @@ export interface Services extends AuthDeps {
   accessKeys: AccessKeys;
   /** The Admin* rules on users. */
   administration: Administration;
+  /** User import jobs (CreateUserImportJob …). */
+  importJobs: ImportJobs;
 }
 
 /** `ISS = PUBLIC_URL/<poolId>` (README.md, "Apps: each pool is an OpenID Provider"). */

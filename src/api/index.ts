@@ -14,6 +14,7 @@ import { ADMIN_GROUP_ACTIONS } from './admin/groups.js';
 import { ADMIN_IDENTITY_ACTIONS } from './admin/identities.js';
 import { ADMIN_PROVIDER_ACTIONS } from './admin/providers.js';
 import { ADMIN_RESOURCE_SERVER_ACTIONS } from './admin/resource-servers.js';
+import { ADMIN_IMPORT_ACTIONS } from './admin/import-jobs.js';
 import { allowedOrigins, apiWire } from './wire.js';
 
 export const ACTIONS: readonly ApiAction[] = [
@@ -24,7 +25,7 @@ export const ACTIONS: readonly ApiAction[] = [
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
   // Management actions (SigV4): src/api/admin/.
   ...ADMIN_POOL_ACTIONS, ...ADMIN_CLIENT_ACTIONS,
-  ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS, ...ADMIN_IDENTITY_ACTIONS, ...ADMIN_PROVIDER_ACTIONS, ...ADMIN_RESOURCE_SERVER_ACTIONS,
+  ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS, ...ADMIN_IDENTITY_ACTIONS, ...ADMIN_PROVIDER_ACTIONS, ...ADMIN_RESOURCE_SERVER_ACTIONS, ...ADMIN_IMPORT_ACTIONS,
 ] as ApiAction[];
 
 export function apiRouter(s: Services): Middleware {

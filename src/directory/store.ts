@@ -256,6 +256,8 @@ export interface MetaStore {
   list(prefix: string): Promise<{ key: string; value: string }[]>;
   /** True when the key was there and is now gone. */
   delete(key: string): Promise<boolean>;
+  /** Compare-and-set: writes `value` only while the key holds `expected`; true when it did (of racing callers, one wins). */
+  replace(key: string, expected: string, value: string): Promise<boolean>;
 }
 
 /** Last good copies of SAML IdPs' metadata, one numbered version per change. */

@@ -2,6 +2,7 @@
 // first (so composed and decomposed "é" are one password), never truncated or case-folded.
 import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify, type Algorithm, type Options } from '@node-rs/argon2';
+import { isForeignHash, verifyForeignHash } from './foreign-hashes.js';
 import { TooManyRequestsException } from './errors.js';
 import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, HashGate } from './hash-gate.js';
 
@@ -20,9 +21,16 @@ export function hashPassword(password: string): Promise<string> {
 
 /** `needsRehash`: the password is right but the hash was made with other parameters than ours. */
 export async function verifyPassword(stored: string, password: string): Promise<{ ok: boolean; needsRehash: boolean }> {
+  // An imported hash (bcrypt, scrypt, PBKDF2): right once, then replaced by ours.
+  if (isForeignHash(stored)) {
+    const ok = await passwordGate.run(() => verifyForeignHash(stored, password));
+    return { ok, needsRehash: ok };
+  }
   let ok = false;
   try {
     ok = await passwordGate.run(() => verify(stored, normalizePassword(password)));
+    // An imported argon2id hash was made from the password as typed, not our NFKC form.
+    if (!ok && !current(stored) && normalizePassword(password) !== password) ok = await passwordGate.run(() => verify(stored, password));
   } catch (err) {
     if (err instanceof TooManyRequestsException) throw err;
     return { ok: false, needsRehash: false }; // not an argon2 hash we can read

@@ -954,6 +954,11 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(await store.meta.delete('ak:x.1'), true);
         assert.equal(await store.meta.delete('ak:x.1'), false);
         assert.deepEqual((await store.meta.list('ak:x.')).map((e) => e.key), ['ak:x.2']);
+        // Compare-and-set: of racing callers that expect the same value, exactly one writes.
+        const won = (await race(peers, 10, (s, i) => s.meta.replace('ak:x.2', 'v-ak:x.2', `w${i}`))).ok;
+        assert.equal(won.filter(Boolean).length, 1);
+        assert.match((await store.meta.get('ak:x.2'))!, /^w\d$/);
+        assert.equal(await store.meta.replace('ak:missing', 'a', 'b'), false);
       });
 
       it('keeps numbered SAML metadata copies per provider and finds the newest', async () => {

@@ -71,5 +71,8 @@ export function mongoMeta(m: Models): MetaStore {
     async delete(key) {
       return (await m.Meta.deleteOne({ key })).deletedCount > 0;
     },
+    async replace(key, expected, value) {
+      return (await m.Meta.updateOne({ key, value: expected }, { $set: { value } })).modifiedCount > 0;
+    },
   });
 }

@@ -65,4 +65,8 @@ export class SqliteMeta implements MetaStore {
   async delete(key: string): Promise<boolean> {
     return Number(this.db.prepare('DELETE FROM meta WHERE key = ?').run(key).changes) > 0;
   }
+
+  async replace(key: string, expected: string, value: string): Promise<boolean> {
+    return Number(this.db.prepare('UPDATE meta SET value = ? WHERE key = ? AND value = ?').run(value, key, expected).changes) > 0;
+  }
 }
