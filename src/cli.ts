@@ -8,7 +8,10 @@
 //   npm run admin -- create-access-key [--pool <poolId>]... [--policy <file>] [--description <text>]
 //                                                                           a management key limited by a policy
 //   npm run admin -- list-access-keys | delete-access-key <accessKeyId>
-import { readFileSync } from 'node:fs';
+//   npm run admin -- export-users <poolId> [file]                           the pool's users as JSON lines (mode 0600)
+//   npm run admin -- import-users <poolId> <file>                           loads an export into this store's pool
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { exportUsers, importUsers } from './native/user-export.js';
 import { pino } from 'pino';
 import { AccessKeys } from './api/access-keys.js';
 import { parsePolicy, poolPolicy } from './api/policy.js';
@@ -28,12 +31,14 @@ const USAGE = `usage: npm run admin -- rotate-keys <poolId>
        npm run admin -- create-access-key [--pool <poolId>]... [--policy <policy.json>] [--description <text>]
        npm run admin -- list-access-keys
        npm run admin -- delete-access-key <accessKeyId>
+       npm run admin -- export-users <poolId> [file]
+       npm run admin -- import-users <poolId> <file>
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, poolId, ...rest] = argv;
   if (command && command in KEY_COMMANDS) return keyCommand(command, argv.slice(1));
-  const arity: Record<string, number | [number, number]> = { 'rotate-keys': 0, 'rotate-saml-keys': 0, 'link-provider': 3, 'preview-mapping': 2, audit: [0, 1] };
+  const arity: Record<string, number | [number, number]> = { 'rotate-keys': 0, 'rotate-saml-keys': 0, 'link-provider': 3, 'preview-mapping': 2, audit: [0, 1], 'export-users': [0, 1], 'import-users': 1 };
   const [least, most] = [arity[command ?? '']].flat() as [number | undefined, number | undefined];
   if (!command || least === undefined || !poolId || rest.length < least || rest.length > (most ?? least)) {
     process.stderr.write(USAGE);
@@ -58,6 +63,26 @@ async function main(argv: string[]): Promise<number> {
       await new SpKeys(store, new Sealer(settings.BROKER_KEY_SECRET)).rotate(poolId, Date.now());
       process.stdout.write(`rotated the SAML keys of ${poolId}: give IdPs the new metadata (ISS/saml2/metadata); the previous encryption certificate keeps working for 30 days; running brokers switch within 30 s\n`);
       return 0;
+    }
+    if (command === 'export-users') {
+      // As secret as the database: password hashes and SRP verifiers. Written for the owner alone.
+      const out: NodeJS.WritableStream = rest[0] ? createWriteStream(rest[0], { mode: 0o600 }) : process.stdout;
+      let users = 0;
+      for await (const line of exportUsers(store, new Sealer(settings.BROKER_KEY_SECRET), poolId)) {
+        if (!out.write(`${line}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+        if (line.startsWith('{"type":"user"')) users++;
+      }
+      if (out !== process.stdout) await new Promise<void>((r) => (out as WriteStream).end(() => r()));
+      process.stderr.write(`exported ${users} users of ${poolId}\n`);
+      return 0;
+    }
+    if (command === 'import-users') {
+      const pool = (await store.pools.getPool(poolId))!;
+      const lines = readFileSync(rest[0]!, 'utf8').split('\n');
+      const r = await importUsers(store, new Sealer(settings.BROKER_KEY_SECRET), pool, lines);
+      for (const f of r.failed) process.stderr.write(`line ${f.line}: ${f.message}\n`);
+      process.stdout.write(`imported ${r.imported} users into ${poolId}; ${r.failed.length} lines failed\n`);
+      return r.failed.length ? 1 : 0;
     }
     if (command === 'audit') {
       const limit = rest[0] ? Number(rest[0]) : 100;
