@@ -207,9 +207,12 @@ export const resourceServerSchema = z.strictObject({
 });
 export type ResourceServer = z.output<typeof resourceServerSchema>;
 
+/** A pool's resource servers (none in a pool stored before they were kept). */
+export const resourceServersOf = (p: { ResourceServers?: ResourceServer[] }): ResourceServer[] => p.ResourceServers ?? [];
+
 /** The custom scopes a pool's resource servers define. */
-export const customScopesOf = (p: { ResourceServers: ResourceServer[] }): Set<string> =>
-  new Set(p.ResourceServers.flatMap((r) => r.Scopes.map((sc) => `${r.Identifier}/${sc.ScopeName}`)));
+export const customScopesOf = (p: { ResourceServers?: ResourceServer[] }): Set<string> =>
+  new Set(resourceServersOf(p).flatMap((r) => r.Scopes.map((sc) => `${r.Identifier}/${sc.ScopeName}`)));
 
 /** A pool's members, as Cognito's CreateUserPool takes them plus the broker's own (the API builds its input from these). */
 export const poolFields = {

@@ -2,7 +2,7 @@
 // clients may be allowed and client_credentials grants (oauth/token.ts). Kept in the pool's
 // settings (ResourceServers), so the file can declare them too; UpdateUserPool leaves them alone.
 import { z } from 'zod';
-import { resourceServerSchema, type ResourceServer } from '../../directory/schema.js';
+import { resourceServersOf, resourceServerSchema, type ResourceServer } from '../../directory/schema.js';
 import type { Pool } from '../../directory/types.js';
 import type { Services } from '../../services.js';
 import type { ApiAction } from '../action.js';
@@ -23,14 +23,14 @@ function validServer(candidate: unknown): ResourceServer {
 }
 
 function serverOf(pool: Pool, identifier: string): ResourceServer {
-  const r = pool.settings.ResourceServers.find((x) => x.Identifier === identifier);
+  const r = resourceServersOf(pool.settings).find((x) => x.Identifier === identifier);
   if (!r) throw apiException('ResourceNotFoundException', `Resource server ${identifier} does not exist.`);
   return r;
 }
 
 /** Writes the pool with its resource servers changed by `change` (one putPool: the pool's settings stay one record). */
 async function writeServers(s: Services, pool: Pool, change: (servers: ResourceServer[]) => ResourceServer[]): Promise<void> {
-  await s.store.pools.putPool({ id: pool.id, settings: { ...pool.settings, ResourceServers: change([...pool.settings.ResourceServers]) } });
+  await s.store.pools.putPool({ id: pool.id, settings: { ...pool.settings, ResourceServers: change([...resourceServersOf(pool.settings)]) } });
 }
 
 export const createResourceServer = defineAction({
@@ -40,8 +40,8 @@ export const createResourceServer = defineAction({
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
     const server = validServer({ Identifier: i.Identifier, Name: i.Name, Scopes: i.Scopes ?? [] });
-    if (pool.settings.ResourceServers.some((r) => r.Identifier === server.Identifier)) throw apiException('InvalidParameterException', `A resource server with the identifier ${server.Identifier} already exists.`);
-    if (pool.settings.ResourceServers.length >= 25) throw apiException('LimitExceededException', 'A pool has at most 25 resource servers.');
+    if (resourceServersOf(pool.settings).some((r) => r.Identifier === server.Identifier)) throw apiException('InvalidParameterException', `A resource server with the identifier ${server.Identifier} already exists.`);
+    if (resourceServersOf(pool.settings).length >= 25) throw apiException('LimitExceededException', 'A pool has at most 25 resource servers.');
     await writeServers(call.s, pool, (all) => [...all, server]);
     return { ResourceServer: serverType(pool, server) };
   },
@@ -88,7 +88,7 @@ export const listResourceServers = defineAction({
   input: z.object({ UserPoolId, MaxResults: Limit(50).min(1, 'Member must have value greater than or equal to 1').optional(), NextToken: NextToken.optional() }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const page = pageOf(pool.settings.ResourceServers, (r) => r.Identifier, i.MaxResults ?? 50, i.NextToken);
+    const page = pageOf(resourceServersOf(pool.settings), (r) => r.Identifier, i.MaxResults ?? 50, i.NextToken);
     return { ResourceServers: page.items.map((r) => serverType(pool, r)), ...(page.next ? { NextToken: page.next } : {}) };
   },
 });
