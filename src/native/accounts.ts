@@ -10,7 +10,7 @@ import { AliasExists, InvalidParameter, UsernameExists } from '../directory/erro
 import type { BrokerError } from '../shared/errors.js';
 import { BrokerKey, Sealer } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
-import type { AliasKind, AliasRef, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
+import type { AliasKind, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
 import {
   CODE_TTL_MS, MAX_CODE_ATTEMPTS, codeHash, codeMessage, confirmationDestination, detailsOf, newCode, recoveryDestination,
   simulatedDetails, type CodeDeliveryDetails, type Destination,
@@ -21,13 +21,12 @@ import {
   UserNotConfirmedException, UserNotFoundException,
 } from './errors.js';
 import {
-  EMAIL, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, passwordContext, usernameAttributeOf,
+  EMAIL, checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, newUsername, passwordContext, usernameAttributeOf,
 } from './identifiers.js';
 import { passwordCredentials, srpVerifierOf } from './credentials.js';
 import { hashPassword, passwordGate, verifyDummy, verifyPassword } from './passwords.js';
 import { srpPoolName, type SrpVerifier } from './srp.js';
 import { srpMath } from './srp-math.js';
-import { skeletonAliases } from './skeletons.js';
 import { prepareUsername } from './usernames.js';
 import { checkPassword } from './policy.js';
 
@@ -106,26 +105,11 @@ export class Accounts {
     checkUsernameShape(i.username);
     const caseSensitive = s.UsernameConfiguration.CaseSensitive;
     const kind = usernameAttributeOf(s, i.username);
-    // RFC 8265: compatibility forms fold (`ａlice` is `alice`), and what no username should hold is refused.
-    const typed = kind ? i.username : prepareUsername(i.username, { caseSensitive });
-    // `<Provider>_…` is how federated users are named: a native account must not squat on one.
-    const providers = await this.store.pools.listProviders(pool.id);
-    if (providers.some((p) => typed.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
-      throw new InvalidParameter('Username cannot start with the name of an identity provider of this pool.');
     const attributes = checkSignUpAttributes(s, i.attributes);
     if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
-    let username = typed;
-    let sub: string | undefined;
-    const aliases: AliasRef[] = [];
-    if (kind) {
-      // Email/phone as username: the real username is the sub, and the address is held from the start.
-      username = sub = randomUUID();
-      attributes[kind] = i.username;
-      aliases.push({ kind, value: i.username });
-    } else {
-      // A look-alike of an existing name (Cyrillic `а` for Latin `a`…) collides on its UTS #39 skeleton.
-      aliases.push(...skeletonAliases(typed, caseSensitive));
-    }
+    // RFC 8265 folding and look-alike skeletons, or the address held as the alias of a UUID username.
+    const { username, sub, aliases } = newUsername(s, i.username, attributes);
+    await checkNotProviderName(this.store, pool, username);
     checkRequiredAttributes(s, attributes);
     const bad = checkPassword(s.Policies.PasswordPolicy, i.password, [i.username, ...passwordContext({ username, attributes })]);
     if (bad) throw new InvalidPasswordException(bad);

@@ -1,21 +1,20 @@
 // What an administrator does to users (Cognito's Admin* actions): create with an invitation and a
 // temporary password, confirm, disable, set or reset a password, sign out everywhere, delete. The
 // rules live here, below the management API; accounts.ts keeps those users' own operations.
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Delivery } from '../delivery/index.js';
 import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
 import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
-import type { AliasRef, Attributes, Pool, User } from '../directory/types.js';
+import type { Attributes, Pool, User } from '../directory/types.js';
 import type { Accounts, AdminUpdate } from './accounts.js';
 import { detailsOf, recoveryDestination, type CodeDeliveryDetails, type Destination } from './codes.js';
 import { passwordCredentials } from './credentials.js';
 import { InvalidPasswordException, NotAuthorizedException, UserNotFoundException } from './errors.js';
-import { checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, passwordContext, usernameAttributeOf } from './identifiers.js';
+import { checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, newUsername, passwordContext, usernameAttributeOf } from './identifiers.js';
 import { checkPassword } from './policy.js';
-import { skeletonAliases } from './skeletons.js';
-import { prepareUsername } from './usernames.js';
 import { BrokerError } from '../shared/errors.js';
+import { prepareUsername } from './usernames.js';
 
 export type DeliveryMedium = 'EMAIL' | 'SMS';
 
@@ -70,26 +69,12 @@ export class Administration {
     const s = pool.settings;
     if (i.messageAction === 'RESEND') return this.resendInvitation(pool, i);
     checkUsernameShape(i.username);
-    const caseSensitive = s.UsernameConfiguration.CaseSensitive;
     const kind = usernameAttributeOf(s, i.username);
-    const typed = kind ? i.username : prepareUsername(i.username, { caseSensitive });
-    const providers = await this.store.pools.listProviders(pool.id);
-    if (providers.some((p) => typed.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
-      throw new InvalidParameter('Username cannot start with the name of an identity provider of this pool.');
     const { attributes: given, verified } = splitVerifiedFlags(i.attributes);
     const attributes: Attributes = checkSignUpAttributes(s, given);
-    if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
-    let username = typed;
-    let sub: string | undefined;
-    const aliases: AliasRef[] = [];
-    if (kind) {
-      if (attributes[kind] !== undefined && attributes[kind] !== i.username) throw new InvalidParameter(`The ${kind} attribute must be the username.`);
-      username = sub = randomUUID();
-      attributes[kind] = i.username;
-      aliases.push({ kind, value: i.username });
-    } else {
-      aliases.push(...skeletonAliases(typed, caseSensitive));
-    }
+    if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
+    const { username, sub, aliases } = newUsername(s, i.username, attributes);
+    await checkNotProviderName(this.store, pool, username);
     for (const [k, v] of Object.entries(verified)) {
       if (!attributes[k]) throw new InvalidParameter(`${k}_verified is set, but the user has no ${k}.`);
       attributes[`${k}_verified`] = String(v);

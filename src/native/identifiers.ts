@@ -1,10 +1,12 @@
 // Usernames, aliases and sign-up attributes as a pool declares them, with Cognito's rules (the Cognito
 // Developer Guide's "User pool attributes" and "User pool case sensitivity").
 import { InvalidParameter } from '../directory/errors.js';
+import { randomUUID } from 'node:crypto';
 import { prepareUsername } from './usernames.js';
+import { skeletonAliases } from './skeletons.js';
 import { STANDARD_ATTRIBUTE_SET, type PoolSettings } from '../directory/schema.js';
 import type { Store } from '../directory/store.js';
-import type { AliasKind, Attributes, Pool, User } from '../directory/types.js';
+import type { AliasKind, AliasRef, Attributes, Pool, User } from '../directory/types.js';
 
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const E164 = /^\+[1-9]\d{1,14}$/;
@@ -99,3 +101,28 @@ function preparedOrNull(name: string, caseSensitive: boolean): string | null {
 /** Values a password must not equal. */
 export const passwordContext = (user: Pick<User, 'username' | 'attributes'>): string[] =>
   [user.username, user.attributes.email, user.attributes.phone_number, user.attributes.preferred_username].filter((v): v is string => !!v);
+
+/**
+ * How a new user's typed username is kept. Email/phone-as-username pools: the real username is a new
+ * UUID (the `sub` too), the address becomes the attribute and is held as an alias from the start.
+ * Other pools: the name folded as RFC 8265 asks, holding its UTS #39 skeletons so look-alikes collide.
+ * `attributes` gets the address (it must not name another).
+ */
+export function newUsername(s: PoolSettings, typed: string, attributes: Attributes): { username: string; sub?: string; aliases: AliasRef[] } {
+  const kind = usernameAttributeOf(s, typed);
+  if (!kind) {
+    const username = prepareUsername(typed, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
+    return { username, aliases: skeletonAliases(username, s.UsernameConfiguration.CaseSensitive) };
+  }
+  if (attributes[kind] !== undefined && attributes[kind] !== typed) throw new InvalidParameter(`The ${kind} attribute must be the username.`);
+  attributes[kind] = typed;
+  const sub = randomUUID();
+  return { username: sub, sub, aliases: [{ kind, value: typed }] };
+}
+
+/** `<Provider>_…` is how federated users are named: a native account must not squat on one. */
+export async function checkNotProviderName(store: Store, pool: Pool, username: string): Promise<void> {
+  const providers = await store.pools.listProviders(pool.id);
+  if (providers.some((p) => username.toLowerCase().startsWith(`${p.name.toLowerCase()}_`)))
+    throw new InvalidParameter('Username cannot start with the name of an identity provider of this pool.');
+}

@@ -2,15 +2,13 @@
 // broker's `password_hash`): each row is made whole or not at all, so a failed row leaves nothing.
 // A row with a hash keeps its password (foreign-hashes.ts; rehashed at the next sign-in) and is
 // CONFIRMED; one without is RESET_REQUIRED, as Cognito imports them: the user sets a password by code.
-import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
 import { STANDARD_ATTRIBUTE_SET } from '../directory/schema.js';
 import type { Store } from '../directory/store.js';
-import type { AliasRef, Attributes, Pool } from '../directory/types.js';
+import type { Attributes, Pool } from '../directory/types.js';
 import { foreignHashProblem, type ForeignAlgorithm } from './foreign-hashes.js';
-import { checkSignUpAttributes, checkUsernameShape, usernameAttributeOf } from './identifiers.js';
-import { skeletonAliases } from './skeletons.js';
+import { checkNotProviderName, checkSignUpAttributes, checkUsernameShape, newUsername } from './identifiers.js';
 import { prepareUsername } from './usernames.js';
 
 /** Cognito's CSV columns, in its order. */
@@ -71,17 +69,9 @@ export async function importRow(store: Store, pool: Pool, row: Record<string, st
   }
   const attributes: Attributes = { ...checkSignUpAttributes(s, given), ...flags };
   for (const k of ['email', 'phone_number'] as const) if (attributes[`${k}_verified`] && !attributes[k]) throw new InvalidParameter(`${k}_verified is set, but there is no ${k}`);
-  const caseSensitive = s.UsernameConfiguration.CaseSensitive;
-  const kind = usernameAttributeOf(s, typed);
-  let username = kind ? typed : prepareUsername(typed, { caseSensitive });
-  let sub: string | undefined;
-  const aliases: AliasRef[] = [];
-  if (kind) {
-    username = sub = randomUUID();
-    attributes[kind] = typed;
-    aliases.push({ kind, value: typed });
-  } else aliases.push(...skeletonAliases(username, caseSensitive));
-  if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
+  const { username, sub, aliases } = newUsername(s, typed, attributes);
+  await checkNotProviderName(store, pool, username);
+  if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
   for (const k of s.AliasAttributes ?? []) if (attributes[k] && (k === 'preferred_username' || attributes[`${k}_verified`] === 'true')) aliases.push({ kind: k, value: attributes[k]! });
 
   const hash = row[PASSWORD_HASH_COLUMN] ?? '';

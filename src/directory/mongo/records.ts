@@ -6,6 +6,7 @@ import type { AuditEvent, OutboxMessage } from '../types.js';
 import { guarded, isDuplicateKey } from './errors.js';
 import type { AuditDoc, MetaDoc, Models, OutboxDoc } from './models.js';
 import { escapeRegex } from './users.js';
+import { withLock } from './atomic.js';
 
 const toMessage = (d: OutboxDoc): OutboxMessage => ({
   id: d._id, poolId: d.poolId ?? null, channel: d.channel as OutboxMessage['channel'], to: d.to, subject: d.subject,
@@ -72,7 +73,12 @@ export function mongoMeta(m: Models): MetaStore {
       return (await m.Meta.deleteOne({ key })).deletedCount > 0;
     },
     async replace(key, expected, value) {
-      return (await m.Meta.updateOne({ key, value: expected }, { $set: { value } })).modifiedCount > 0;
+      // A conditional update is no compare-and-set on FerretDB (atomic.ts): read, compare and write under a lease.
+      return withLock(m, `meta:${key}`, async () => {
+        if ((await get(key)) !== expected) return false;
+        await m.Meta.updateOne({ key }, { $set: { value } });
+        return true;
+      });
     },
   });
 }
