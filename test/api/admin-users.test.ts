@@ -281,6 +281,10 @@ describe('users through the management API (SigV4)', () => {
       const out = JSON.parse((await run('aws', ['cognito-idp', 'list-users', ...base, '--user-pool-id', E, '--filter', 'email = "cli@corp.example"'], { env })).stdout) as { Users: { UserStatus: string }[] };
       assert.equal(out.Users.length, 1);
       assert.equal(out.Users[0]!.UserStatus, 'FORCE_CHANGE_PASSWORD');
+      await run('aws', ['cognito-idp', 'create-group', ...base, '--user-pool-id', E, '--group-name', 'cli-group', '--precedence', '5'], { env });
+      await run('aws', ['cognito-idp', 'admin-add-user-to-group', ...base, '--user-pool-id', E, '--username', 'cli@corp.example', '--group-name', 'cli-group'], { env });
+      const groups = JSON.parse((await run('aws', ['cognito-idp', 'admin-list-groups-for-user', ...base, '--user-pool-id', E, '--username', 'cli@corp.example'], { env })).stdout) as { Groups: { GroupName: string; Precedence: number }[] };
+      assert.deepEqual(groups.Groups.map((g) => [g.GroupName, g.Precedence]), [['cli-group', 5]]);
     });
   });
 
