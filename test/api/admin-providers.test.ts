@@ -1,6 +1,6 @@
 // Identity providers managed at run time through the AWS SDK, signed with SigV4: an enterprise's SAML
 // IdP registered with CreateIdentityProvider signs its users in at the next sign-in, on this broker
-// and on a second one sharing the store, with no restart; bad metadata is refused saying why and
+// and on a second broker process sharing the store, with no restart; bad metadata is refused saying why and
 // stores nothing; a SAML identity is linked to a native user and unlinked again.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,8 @@ import { startSamlIdp, type SamlIdp } from '../fakes/saml-idp.js';
 import { pkce, tokenRequest } from '../oauth/helpers.js';
 import { Browser } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { startBroker, type BrokerProcess } from '../support/broker-process.js';
+import { freePort } from '../support/ferretdb.js';
 import { refused } from '../support/refused.js';
 import { ADMIN_KEY, adminSdk } from '../support/admin.js';
 import { execFile } from 'node:child_process';
@@ -34,9 +36,14 @@ pools:
         AllowedOAuthScopes: [openid, email]
 `;
 
+/** What the sign-in helpers need of a broker: its URL and its pools' issuers. */
+type Broker = Pick<TestBroker, 'url' | 'issuer'>;
+
 describe('identity providers through the management API (SigV4)', () => {
   let a: TestBroker;
-  let b: TestBroker;
+  /** A second broker, a real OS process (as `npm start`), on the same SQLite store. */
+  let b: Broker;
+  let bProcess: BrokerProcess;
   let idp: SamlIdp;
   let admin: CognitoIdentityProviderClient;
   const { verifier, challenge } = pkce();
@@ -44,23 +51,29 @@ describe('identity providers through the management API (SigV4)', () => {
   before(async () => {
     idp = await startSamlIdp({ entityId: 'https://idp.acme.example/saml' });
     a = await startTestBroker(CONFIG);
-    b = await startTestBroker(CONFIG, { DATA_DIR: a.dataDir, BROKER_CONFIG: `${a.dataDir}/broker.yaml` }); // another broker process on the same SQLite store
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    bProcess = await startBroker({
+      PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: a.dataDir, BROKER_CONFIG: `${a.dataDir}/broker.yaml`, LOG_LEVEL: 'warn',
+      BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789', ADMIN_ACCESS_KEY_ID: 'BRKRTESTTESTTESTTEST', ADMIN_SECRET_ACCESS_KEY: 'test-admin-secret-0123456789',
+    });
+    b = { url, issuer: (poolId) => `${url}/${poolId}` };
     admin = adminSdk(a.url);
   });
   after(async () => {
     admin.destroy();
-    await b.close();
+    await bProcess.stop();
     await a.close();
     await idp.close();
   });
 
-  const authorize = (broker: TestBroker) =>
+  const authorize = (broker: Broker) =>
     `${broker.issuer(POOL)}/oauth2/authorize?${new URLSearchParams({
       response_type: 'code', client_id: 'web', redirect_uri: CB, scope: 'openid email', state: 's', code_challenge: challenge, code_challenge_method: 'S256', identity_provider: 'Acme',
     })}`;
 
   /** A whole SP-initiated sign-in at `broker` as `nameId`; the ID token's claims. */
-  async function signIn(broker: TestBroker, nameId: string): Promise<Record<string, unknown>> {
+  async function signIn(broker: Broker, nameId: string): Promise<Record<string, unknown>> {
     const browser = new Browser();
     const start = await browser.get(authorize(broker));
     assert.equal(start.status, 302, start.body);
@@ -75,7 +88,7 @@ describe('identity providers through the management API (SigV4)', () => {
     const done = await browser.get(new URL(posted.headers.get('location')!, acs).toString());
     assert.equal(done.status, 303, done.body);
     const code = new URL(done.location!).searchParams.get('code')!;
-    const t = await tokenRequest(broker, { grant_type: 'authorization_code', client_id: 'web', code, redirect_uri: CB, code_verifier: verifier }, {}, POOL);
+    const t = await tokenRequest(broker as TestBroker, { grant_type: 'authorization_code', client_id: 'web', code, redirect_uri: CB, code_verifier: verifier }, {}, POOL);
     assert.equal(t.status, 200, JSON.stringify(t.json));
     return claimsOf(String(t.json.id_token));
   }
@@ -100,7 +113,7 @@ describe('identity providers through the management API (SigV4)', () => {
 
   it('a SAML IdP registered at run time signs users in at once, on both brokers, without a restart', async () => {
     // Broker B has read the pool already (its cache is warm): the provider does not exist there yet.
-    const atIdp = async (broker: TestBroker) => (await new Browser().get(authorize(broker))).location?.startsWith(idp.ssoUrl) ?? false;
+    const atIdp = async (broker: Broker) => (await new Browser().get(authorize(broker))).location?.startsWith(idp.ssoUrl) ?? false;
     assert.equal(await atIdp(b), false);
     const made = (await create({ MetadataURL: idp.metadataUrl })).IdentityProvider!;
     assert.equal(made.ProviderName, 'Acme');
