@@ -347,6 +347,7 @@ describe('user pools and app clients through the management API (SigV4)', () => 
       assert.equal((await grant('https://api.example.com/read')).error, 'invalid_scope');
       assert.equal((await refused(admin.send(new DescribeResourceServerCommand({ UserPoolId: poolId, Identifier: 'https://api.example.com' })))).name, 'ResourceNotFoundException');
     });
+
   });
 
   it('answers the AWS CLI: describe-user-pool, list-user-pool-clients, create-resource-server', async () => {

@@ -1,5 +1,6 @@
 // The Store conformance suite: one set of tests every adapter must pass unchanged (SQLite always,
 // MongoDB when MONGODB_URI is set). Concurrency tests go through independent connections.
+import { withMetaLock } from '../../src/directory/meta-lock.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -959,6 +960,19 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         assert.equal(won.filter(Boolean).length, 1);
         assert.match((await store.meta.get('ak:x.2'))!, /^w\d$/);
         assert.equal(await store.meta.replace('ak:missing', 'a', 'b'), false);
+      });
+
+      it('withMetaLock makes read-modify-writes on several stores take turns', async () => {
+        await store.meta.putIfAbsent('counter', '0');
+        // Each bump reads, yields, then writes: without the lock, bumps racing on the peers lose each other.
+        const bump = (s: Store) => withMetaLock(s.meta, 'counter', async () => {
+          const n = Number(await s.meta.get('counter'));
+          await new Promise((r) => setTimeout(r, 2));
+          assert.ok(await s.meta.replace('counter', String(n), String(n + 1)));
+        });
+        await race(peers, 12, (s) => bump(s));
+        assert.equal(await store.meta.get('counter'), '12');
+        assert.equal(await store.meta.get('lock:counter'), null, 'released');
       });
 
       it('keeps numbered SAML metadata copies per provider and finds the newest', async () => {

@@ -11,6 +11,7 @@ import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { ClientId } from '../fields.js';
 import { validationMessage } from '../validation.js';
+import { withMetaLock } from '../../directory/meta-lock.js';
 import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -140,15 +141,17 @@ export const addUserPoolClientSecret = defineAction({
   input: z.object({ UserPoolId, ClientId, ClientSecret: ClientSecretValue.optional() }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const client = await clientFor(call.s, pool, i.ClientId);
-    const live = secretsOf(client);
-    if (live.length === 0) throw apiException('InvalidParameterException', 'The client has no secret: a public client cannot be given one.');
-    if (live.length >= MAX_CLIENT_SECRETS) throw apiException('LimitExceededException', `A client has at most ${MAX_CLIENT_SECRETS} secrets: delete one first.`);
-    const value = i.ClientSecret ?? randomLower(51);
-    const entry = newSecretEntry(call.s.sealer, client.clientId, value, Math.max(call.s.now(), (live.at(-1)?.createdAt ?? 0) + 1));
-    await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns([...live, entry]) });
-    call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: entry.id }, 'client secret added');
-    return { ClientSecretDescriptor: { ClientSecretId: entry.id, ClientSecretValue: value, ClientSecretCreateDate: seconds(entry.createdAt) } };
+    return withMetaLock(call.s.store.meta, `client:${pool.id}:${i.ClientId}`, async () => {
+      const client = await clientFor(call.s, pool, i.ClientId);
+      const live = secretsOf(client);
+      if (live.length === 0) throw apiException('InvalidParameterException', 'The client has no secret: a public client cannot be given one.');
+      if (live.length >= MAX_CLIENT_SECRETS) throw apiException('LimitExceededException', `A client has at most ${MAX_CLIENT_SECRETS} secrets: delete one first.`);
+      const value = i.ClientSecret ?? randomLower(51);
+      const entry = newSecretEntry(call.s.sealer, client.clientId, value, Math.max(call.s.now(), (live.at(-1)?.createdAt ?? 0) + 1));
+      await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns([...live, entry]) });
+      call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: entry.id }, 'client secret added');
+      return { ClientSecretDescriptor: { ClientSecretId: entry.id, ClientSecretValue: value, ClientSecretCreateDate: seconds(entry.createdAt) } };
+    });
   },
 });
 
@@ -169,13 +172,15 @@ export const deleteUserPoolClientSecret = defineAction({
   input: z.object({ UserPoolId, ClientId, ClientSecretId }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const client = await clientFor(call.s, pool, i.ClientId);
-    const live = secretsOf(client);
-    if (!live.some((e) => e.id === i.ClientSecretId)) throw apiException('ResourceNotFoundException', `Client secret ${i.ClientSecretId} does not exist.`);
-    if (live.length === 1) throw apiException('InvalidParameterException', 'The last secret of a client cannot be deleted.');
-    await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns(live.filter((e) => e.id !== i.ClientSecretId)) });
-    call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: i.ClientSecretId }, 'client secret deleted');
-    return {};
+    return withMetaLock(call.s.store.meta, `client:${pool.id}:${i.ClientId}`, async () => {
+      const client = await clientFor(call.s, pool, i.ClientId);
+      const live = secretsOf(client);
+      if (!live.some((e) => e.id === i.ClientSecretId)) throw apiException('ResourceNotFoundException', `Client secret ${i.ClientSecretId} does not exist.`);
+      if (live.length === 1) throw apiException('InvalidParameterException', 'The last secret of a client cannot be deleted.');
+      await call.s.store.pools.putClient({ poolId: pool.id, clientId: client.clientId, settings: client.settings, ...secretColumns(live.filter((e) => e.id !== i.ClientSecretId)) });
+      call.s.log.info({ poolId: pool.id, clientId: client.clientId, secretId: i.ClientSecretId }, 'client secret deleted');
+      return {};
+    });
   },
 });
 

@@ -10,6 +10,7 @@ import type { ApiAction } from '../action.js';
 import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { validationMessage } from '../validation.js';
+import { withMetaLock } from '../../directory/meta-lock.js';
 import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const ProviderName = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') })
@@ -76,8 +77,11 @@ export const createIdentityProvider = defineAction({
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
     const settings = await validProvider(call.s, { ProviderName: i.ProviderName, ProviderType: i.ProviderType, ProviderDetails: i.ProviderDetails, AttributeMapping: i.AttributeMapping ?? {}, IdpIdentifiers: i.IdpIdentifiers ?? [] });
-    if (await call.s.store.pools.getProvider(pool.id, i.ProviderName)) throw apiException('DuplicateProviderException', `A provider with the name ${i.ProviderName} already exists in this user pool.`);
-    const made = await call.s.store.pools.putProvider({ poolId: pool.id, name: i.ProviderName, settings: { ...settings, ProviderDetails: sealSecrets(call.s, settings.ProviderDetails) } });
+    // Under the provider's lock: of two creations of one name, the second is told it exists.
+    const made = await withMetaLock(call.s.store.meta, `provider:${pool.id}:${i.ProviderName}`, async () => {
+      if (await call.s.store.pools.getProvider(pool.id, i.ProviderName)) throw apiException('DuplicateProviderException', `A provider with the name ${i.ProviderName} already exists in this user pool.`);
+      return call.s.store.pools.putProvider({ poolId: pool.id, name: i.ProviderName, settings: { ...settings, ProviderDetails: sealSecrets(call.s, settings.ProviderDetails) } });
+    });
     return { IdentityProvider: await providerType(call.s, made) };
   },
 });

@@ -9,6 +9,7 @@ import type { ApiAction } from '../action.js';
 import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { validationMessage } from '../validation.js';
+import { withMetaLock } from '../../directory/meta-lock.js';
 import { Limit, NextToken, pageOf, poolFor, UserPoolId } from './common.js';
 
 const Identifier = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') }).min(1).max(256);
@@ -28,9 +29,15 @@ function serverOf(pool: Pool, identifier: string): ResourceServer {
   return r;
 }
 
-/** Writes the pool with its resource servers changed by `change` (one putPool: the pool's settings stay one record). */
-async function writeServers(s: Services, pool: Pool, change: (servers: ResourceServer[]) => ResourceServer[]): Promise<void> {
-  await s.store.pools.putPool({ id: pool.id, settings: { ...pool.settings, ResourceServers: change([...resourceServersOf(pool.settings)]) } });
+/**
+ * Writes the pool with its resource servers changed by `change`, under the pool's lock and on the
+ * pool as it is now: concurrent changes take turns rather than lose each other. `change` may refuse.
+ */
+async function writeServers(s: Services, poolId: string, change: (servers: ResourceServer[]) => ResourceServer[]): Promise<void> {
+  await withMetaLock(s.store.meta, `pool:${poolId}`, async () => {
+    const pool = await poolFor(s, poolId);
+    await s.store.pools.putPool({ id: pool.id, settings: { ...pool.settings, ResourceServers: change([...resourceServersOf(pool.settings)]) } });
+  });
 }
 
 export const createResourceServer = defineAction({
@@ -40,9 +47,11 @@ export const createResourceServer = defineAction({
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
     const server = validServer({ Identifier: i.Identifier, Name: i.Name, Scopes: i.Scopes ?? [] });
-    if (resourceServersOf(pool.settings).some((r) => r.Identifier === server.Identifier)) throw apiException('InvalidParameterException', `A resource server with the identifier ${server.Identifier} already exists.`);
-    if (resourceServersOf(pool.settings).length >= 25) throw apiException('LimitExceededException', 'A pool has at most 25 resource servers.');
-    await writeServers(call.s, pool, (all) => [...all, server]);
+    await writeServers(call.s, pool.id, (all) => {
+      if (all.some((r) => r.Identifier === server.Identifier)) throw apiException('InvalidParameterException', `A resource server with the identifier ${server.Identifier} already exists.`);
+      if (all.length >= 25) throw apiException('LimitExceededException', 'A pool has at most 25 resource servers.');
+      return [...all, server];
+    });
     return { ResourceServer: serverType(pool, server) };
   },
 });
@@ -63,9 +72,11 @@ export const updateResourceServer = defineAction({
   input: z.object({ UserPoolId, Identifier, Name: z.string(), Scopes: Scopes.optional() }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    serverOf(pool, i.Identifier);
     const server = validServer({ Identifier: i.Identifier, Name: i.Name, Scopes: i.Scopes ?? [] });
-    await writeServers(call.s, pool, (all) => all.map((r) => (r.Identifier === server.Identifier ? server : r)));
+    await writeServers(call.s, pool.id, (all) => {
+      if (!all.some((r) => r.Identifier === server.Identifier)) throw apiException('ResourceNotFoundException', `Resource server ${i.Identifier} does not exist.`);
+      return all.map((r) => (r.Identifier === server.Identifier ? server : r));
+    });
     return { ResourceServer: serverType(pool, server) };
   },
 });
@@ -76,8 +87,10 @@ export const deleteResourceServer = defineAction({
   input: z.object({ UserPoolId, Identifier }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    serverOf(pool, i.Identifier);
-    await writeServers(call.s, pool, (all) => all.filter((r) => r.Identifier !== i.Identifier));
+    await writeServers(call.s, pool.id, (all) => {
+      if (!all.some((r) => r.Identifier === i.Identifier)) throw apiException('ResourceNotFoundException', `Resource server ${i.Identifier} does not exist.`);
+      return all.filter((r) => r.Identifier !== i.Identifier);
+    });
     return {};
   },
 });

@@ -57,13 +57,17 @@ export function mongoMeta(m: Models): MetaStore {
   return guarded<MetaStore>({
     get,
     async putIfAbsent(key, value) {
-      try {
-        await m.Meta.create({ key, value });
-        return value;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
+      for (;;) {
+        try {
+          await m.Meta.create({ key, value });
+          return value;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+        // Taken: the value stored, unless it was deleted since (then try again: it may be ours now).
+        const stored = await get(key);
+        if (stored !== null) return stored;
       }
-      return (await get(key)) ?? value;
     },
     async list(prefix) {
       const docs = await m.Meta.find({ key: { $regex: `^${escapeRegex(prefix)}` } }).sort({ key: 1 }).lean<MetaDoc[]>();
