@@ -17,6 +17,16 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/** The uncached PoolStore of each store withConfigCache made. */
+const RAW = new WeakMap<Store, PoolStore>();
+
+/**
+ * Reads that must see the store as it is now, not a copy up to CONFIG_TTL_MS old (a read-modify-write
+ * under a lock: another process's change may be that recent). Write through `store.pools` as usual,
+ * so this process's cache is emptied.
+ */
+export const freshPools = (store: Store): PoolStore => RAW.get(store) ?? store.pools;
+
 /** `store` with its PoolStore reads cached (CONFIG_TTL_MS) and emptied by any PoolStore write. */
 export function withConfigCache(store: Store, now: () => number = Date.now): Store {
   const kept = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -42,5 +52,7 @@ export function withConfigCache(store: Store, now: () => number = Date.now): Sto
       };
     },
   });
-  return new Proxy(store, { get: (target, prop, receiver) => (prop === 'pools' ? pools : Reflect.get(target, prop, receiver)) });
+  const cached = new Proxy(store, { get: (target, prop, receiver) => (prop === 'pools' ? pools : Reflect.get(target, prop, receiver)) });
+  RAW.set(cached, store.pools);
+  return cached;
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CONFIG_TTL_MS, withConfigCache } from '../../src/directory/config-cache.js';
+import { CONFIG_TTL_MS, freshPools, withConfigCache } from '../../src/directory/config-cache.js';
 import { clientSchema, poolSchema } from '../../src/directory/schema.js';
 import { openSqliteStore } from '../../src/directory/sqlite/index.js';
 
@@ -30,6 +30,7 @@ describe('the config cache', () => {
 
     await other.pools.putClient(client('three')); // another process's write: the kept copy still answers…
     assert.equal((await store.pools.findClientsById('app'))[0]?.settings.ClientName, 'two');
+    assert.equal((await freshPools(store).getClient(pool.Id, 'app'))?.settings.ClientName, 'three', 'freshPools reads the store as it is now');
     now += CONFIG_TTL_MS; // …until it ages out
     assert.equal((await store.pools.findClientsById('app'))[0]?.settings.ClientName, 'three');
 

@@ -12,6 +12,7 @@ import { apiException } from '../errors.js';
 import { ClientId } from '../fields.js';
 import { validationMessage } from '../validation.js';
 import { withMetaLock } from '../../directory/meta-lock.js';
+import { freshPools } from '../../directory/config-cache.js';
 import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -41,8 +42,9 @@ function validClient(pool: Pool, clientId: string, name: string, secret: string 
 }
 
 /** A client of that pool, or ResourceNotFoundException. */
-async function clientFor(s: Services, pool: Pool, clientId: string): Promise<AppClient> {
-  const client = await s.store.pools.getClient(pool.id, clientId);
+async function clientFor(s: Services, pool: Pool, clientId: string, o: { fresh?: boolean } = {}): Promise<AppClient> {
+  // `fresh`: as the store holds it now (a read-modify-write under a lock), not a cached copy.
+  const client = await (o.fresh ? freshPools(s.store) : s.store.pools).getClient(pool.id, clientId);
   if (!client) throw apiException('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
   return client;
 }
@@ -142,7 +144,7 @@ export const addUserPoolClientSecret = defineAction({
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
     return withMetaLock(call.s.store.meta, `client:${pool.id}:${i.ClientId}`, async () => {
-      const client = await clientFor(call.s, pool, i.ClientId);
+      const client = await clientFor(call.s, pool, i.ClientId, { fresh: true });
       const live = secretsOf(client);
       if (live.length === 0) throw apiException('InvalidParameterException', 'The client has no secret: a public client cannot be given one.');
       if (live.length >= MAX_CLIENT_SECRETS) throw apiException('LimitExceededException', `A client has at most ${MAX_CLIENT_SECRETS} secrets: delete one first.`);
@@ -173,7 +175,7 @@ export const deleteUserPoolClientSecret = defineAction({
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
     return withMetaLock(call.s.store.meta, `client:${pool.id}:${i.ClientId}`, async () => {
-      const client = await clientFor(call.s, pool, i.ClientId);
+      const client = await clientFor(call.s, pool, i.ClientId, { fresh: true });
       const live = secretsOf(client);
       if (!live.some((e) => e.id === i.ClientSecretId)) throw apiException('ResourceNotFoundException', `Client secret ${i.ClientSecretId} does not exist.`);
       if (live.length === 1) throw apiException('InvalidParameterException', 'The last secret of a client cannot be deleted.');

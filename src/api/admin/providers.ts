@@ -11,6 +11,7 @@ import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { validationMessage } from '../validation.js';
 import { withMetaLock } from '../../directory/meta-lock.js';
+import { freshPools } from '../../directory/config-cache.js';
 import { Limit, NextToken, pageOf, poolFor, seconds, UserPoolId } from './common.js';
 
 const ProviderName = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') })
@@ -79,7 +80,7 @@ export const createIdentityProvider = defineAction({
     const settings = await validProvider(call.s, { ProviderName: i.ProviderName, ProviderType: i.ProviderType, ProviderDetails: i.ProviderDetails, AttributeMapping: i.AttributeMapping ?? {}, IdpIdentifiers: i.IdpIdentifiers ?? [] });
     // Under the provider's lock: of two creations of one name, the second is told it exists.
     const made = await withMetaLock(call.s.store.meta, `provider:${pool.id}:${i.ProviderName}`, async () => {
-      if (await call.s.store.pools.getProvider(pool.id, i.ProviderName)) throw apiException('DuplicateProviderException', `A provider with the name ${i.ProviderName} already exists in this user pool.`);
+      if (await freshPools(call.s.store).getProvider(pool.id, i.ProviderName)) throw apiException('DuplicateProviderException', `A provider with the name ${i.ProviderName} already exists in this user pool.`);
       return call.s.store.pools.putProvider({ poolId: pool.id, name: i.ProviderName, settings: { ...settings, ProviderDetails: sealSecrets(call.s, settings.ProviderDetails) } });
     });
     return { IdentityProvider: await providerType(call.s, made) };

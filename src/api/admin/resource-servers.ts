@@ -10,6 +10,7 @@ import { defineAction } from '../action.js';
 import { apiException } from '../errors.js';
 import { validationMessage } from '../validation.js';
 import { withMetaLock } from '../../directory/meta-lock.js';
+import { freshPools } from '../../directory/config-cache.js';
 import { Limit, NextToken, pageOf, poolFor, UserPoolId } from './common.js';
 
 const Identifier = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') }).min(1).max(256);
@@ -35,7 +36,8 @@ function serverOf(pool: Pool, identifier: string): ResourceServer {
  */
 async function writeServers(s: Services, poolId: string, change: (servers: ResourceServer[]) => ResourceServer[]): Promise<void> {
   await withMetaLock(s.store.meta, `pool:${poolId}`, async () => {
-    const pool = await poolFor(s, poolId);
+    const pool = await freshPools(s.store).getPool(poolId);
+    if (!pool) throw apiException('ResourceNotFoundException', `User pool ${poolId} does not exist.`);
     await s.store.pools.putPool({ id: pool.id, settings: { ...pool.settings, ResourceServers: change([...resourceServersOf(pool.settings)]) } });
   });
 }
