@@ -28,8 +28,10 @@ describe('the config cache', () => {
     await store.pools.putClient(client('two')); // its own write: seen at once
     assert.equal((await store.pools.findClientsById('app'))[0]?.settings.ClientName, 'two');
 
+    assert.equal((await store.pools.getClient(pool.Id, 'app'))?.settings.ClientName, 'two'); // kept too
     await other.pools.putClient(client('three')); // another process's write: the kept copy still answers…
     assert.equal((await store.pools.findClientsById('app'))[0]?.settings.ClientName, 'two');
+    assert.equal((await store.pools.getClient(pool.Id, 'app'))?.settings.ClientName, 'two');
     assert.equal((await freshPools(store).getClient(pool.Id, 'app'))?.settings.ClientName, 'three', 'freshPools reads the store as it is now');
     now += CONFIG_TTL_MS; // …until it ages out
     assert.equal((await store.pools.findClientsById('app'))[0]?.settings.ClientName, 'three');
