@@ -21,7 +21,7 @@ import {
   UserNotConfirmedException, UserNotFoundException,
 } from './errors.js';
 import {
-  EMAIL, checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, newUsername, passwordContext, usernameAttributeOf,
+  EMAIL, checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, findUser, newUsername, passwordContext, signInAliases,
 } from './identifiers.js';
 import { passwordCredentials, srpVerifierOf } from './credentials.js';
 import { hashPassword, passwordGate, verifyDummy, verifyPassword } from './passwords.js';
@@ -104,12 +104,12 @@ export class Accounts {
     if (s.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool.');
     checkUsernameShape(i.username);
     const caseSensitive = s.UsernameConfiguration.CaseSensitive;
-    const kind = usernameAttributeOf(s, i.username);
+    // RFC 8265 folding and look-alike skeletons, or the address held as the alias of a UUID username.
+    const { username, sub, aliases, kind, name } = newUsername(s, i.username);
+    await checkNotProviderName(this.store, pool, name);
     const attributes = checkSignUpAttributes(s, i.attributes);
     if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
-    // RFC 8265 folding and look-alike skeletons, or the address held as the alias of a UUID username.
-    const { username, sub, aliases } = newUsername(s, i.username, attributes);
-    await checkNotProviderName(this.store, pool, username);
+    if (kind) attributes[kind] = i.username;
     checkRequiredAttributes(s, attributes);
     const bad = checkPassword(s.Policies.PasswordPolicy, i.password, [i.username, ...passwordContext({ username, attributes })]);
     if (bad) throw new InvalidPasswordException(bad);
@@ -152,8 +152,7 @@ export class Accounts {
     if (dest && s.AutoVerifiedAttributes.includes(dest.attribute)) verified[`${dest.attribute}_verified`] = 'true';
     const attrs = { ...user.attributes, ...verified };
     // Alias pools: a verified address (and the preferred username) signs in from now on.
-    const aliases = (s.AliasAttributes ?? []).filter((k) => attrs[k] && (k === 'preferred_username' || attrs[`${k}_verified`] === 'true'));
-    await this.claimAliases(pool, user, aliases.map((kind) => ({ kind, value: attrs[kind]! })), options.forceAliasCreation ?? false);
+    await this.claimAliases(pool, user, signInAliases(s, attrs), options.forceAliasCreation ?? false);
 
     const confirmed = await this.store.users.updateUser(pool.id, user.id, { status: 'CONFIRMED', setAttributes: verified });
     await this.audit(pool, 'sign_up.confirmed', user.id, {}, { verified: Object.keys(verified) });

@@ -8,10 +8,10 @@ import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
 import type { Attributes, Pool, User } from '../directory/types.js';
 import type { Accounts, AdminUpdate } from './accounts.js';
-import { detailsOf, recoveryDestination, type CodeDeliveryDetails, type Destination } from './codes.js';
+import { detailsOf, recoveryDestination, templatedMessage, type CodeDeliveryDetails, type Destination } from './codes.js';
 import { passwordCredentials } from './credentials.js';
 import { InvalidPasswordException, NotAuthorizedException, UserNotFoundException } from './errors.js';
-import { checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, newUsername, passwordContext, usernameAttributeOf } from './identifiers.js';
+import { checkNotProviderName, checkRequiredAttributes, checkSignUpAttributes, checkUsernameShape, newUsername, passwordContext, signInAliases } from './identifiers.js';
 import { checkPassword } from './policy.js';
 import { BrokerError } from '../shared/errors.js';
 import { prepareUsername } from './usernames.js';
@@ -69,12 +69,15 @@ export class Administration {
     const s = pool.settings;
     if (i.messageAction === 'RESEND') return this.resendInvitation(pool, i);
     checkUsernameShape(i.username);
-    const kind = usernameAttributeOf(s, i.username);
+    const { username, sub, aliases, kind, name } = newUsername(s, i.username);
+    await checkNotProviderName(this.store, pool, name);
     const { attributes: given, verified } = splitVerifiedFlags(i.attributes);
     const attributes: Attributes = checkSignUpAttributes(s, given);
     if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
-    const { username, sub, aliases } = newUsername(s, i.username, attributes);
-    await checkNotProviderName(this.store, pool, username);
+    if (kind) {
+      if (attributes[kind] !== undefined && attributes[kind] !== i.username) throw new InvalidParameter(`The ${kind} attribute must be the username.`);
+      attributes[kind] = i.username;
+    }
     for (const [k, v] of Object.entries(verified)) {
       if (!attributes[k]) throw new InvalidParameter(`${k}_verified is set, but the user has no ${k}.`);
       attributes[`${k}_verified`] = String(v);
@@ -95,9 +98,8 @@ export class Administration {
       throw err;
     }
     // Alias pools: verified addresses and the preferred username sign in from the start.
-    const signIns = (s.AliasAttributes ?? []).filter((k) => attributes[k] && (k === 'preferred_username' || attributes[`${k}_verified`] === 'true'));
     try {
-      await this.accounts.claimAliases(pool, user, signIns.map((k) => ({ kind: k, value: attributes[k]! })), i.forceAliasCreation ?? false);
+      await this.accounts.claimAliases(pool, user, signInAliases(s, attributes), i.forceAliasCreation ?? false);
     } catch (err) {
       await this.store.users.deleteUser(pool.id, user.id); // nothing half-made is left
       throw err;
@@ -122,14 +124,12 @@ export class Administration {
   /** The pool's InviteMessageTemplate to each medium asked for that the user has an address for. */
   private async invite(pool: Pool, user: User, password: string, mediums: DeliveryMedium[] = ['SMS']): Promise<CodeDeliveryDetails[]> {
     const t = pool.settings.AdminCreateUserConfig.InviteMessageTemplate;
-    const fill = (text: string) => text.split('{####}').join(password).split('{username}').join(user.username);
+    const template = { subject: t.EmailSubject, email: t.EmailMessage, sms: t.SMSMessage };
     const sent: CodeDeliveryDetails[] = [];
     for (const medium of new Set(mediums)) {
       const dest: Destination = medium === 'EMAIL' ? { attribute: 'email', value: user.attributes.email ?? '' } : { attribute: 'phone_number', value: user.attributes.phone_number ?? '' };
       if (!dest.value) continue;
-      await this.delivery.queue(medium === 'EMAIL'
-        ? { poolId: pool.id, channel: 'email', to: dest.value, subject: t.EmailSubject, body: fill(t.EmailMessage) }
-        : { poolId: pool.id, channel: 'sms', to: dest.value, subject: '', body: fill(t.SMSMessage) });
+      await this.delivery.queue(templatedMessage(pool.id, template, dest, password, user.username));
       sent.push(detailsOf(dest));
     }
     return sent;

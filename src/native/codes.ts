@@ -72,11 +72,16 @@ export function simulatedDetails(name: string): CodeDeliveryDetails {
   return detailsOf({ attribute: 'email', value: `${h[0]}@${h[1]}.com` });
 }
 
+/** A message from a pool's template (email subject and body, SMS body) with `{####}` (`secret`) and `{username}` filled in. */
+export function templatedMessage(poolId: string, t: { subject: string; email: string; sms: string }, d: Destination, secret: string, username: string): Message {
+  const fill = (text: string) => text.split('{####}').join(secret).split('{username}').join(username);
+  return d.attribute === 'email'
+    ? { poolId, channel: 'email', to: d.value, subject: t.subject, body: fill(t.email) }
+    : { poolId, channel: 'sms', to: d.value, subject: '', body: fill(t.sms) };
+}
+
 /** The pool's VerificationMessageTemplate with `{####}` and `{username}` filled in. */
 export function codeMessage(poolId: string, s: PoolSettings, d: Destination, code: string, username: string): Message {
   const t = s.VerificationMessageTemplate;
-  const fill = (text: string) => text.split('{####}').join(code).split('{username}').join(username);
-  return d.attribute === 'email'
-    ? { poolId, channel: 'email', to: d.value, subject: t.EmailSubject, body: fill(t.EmailMessage) }
-    : { poolId, channel: 'sms', to: d.value, subject: '', body: fill(t.SmsMessage) };
+  return templatedMessage(poolId, { subject: t.EmailSubject, email: t.EmailMessage, sms: t.SmsMessage }, d, code, username);
 }

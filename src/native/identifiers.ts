@@ -103,21 +103,26 @@ export const passwordContext = (user: Pick<User, 'username' | 'attributes'>): st
   [user.username, user.attributes.email, user.attributes.phone_number, user.attributes.preferred_username].filter((v): v is string => !!v);
 
 /**
- * How a new user's typed username is kept. Email/phone-as-username pools: the real username is a new
- * UUID (the `sub` too), the address becomes the attribute and is held as an alias from the start.
- * Other pools: the name folded as RFC 8265 asks, holding its UTS #39 skeletons so look-alikes collide.
- * `attributes` gets the address (it must not name another).
+ * How a new user's typed username is kept. Email/phone-as-username pools (`kind`): the real username
+ * is a new UUID (the `sub` too), and the address, the caller's to set as that attribute, is held as an
+ * alias from the start. Other pools: the name folded as RFC 8265 asks, holding its UTS #39 skeletons
+ * so look-alikes collide. `name`: the username as typed after folding (the address, in the former).
  */
-export function newUsername(s: PoolSettings, typed: string, attributes: Attributes): { username: string; sub?: string; aliases: AliasRef[] } {
+export function newUsername(s: PoolSettings, typed: string): { username: string; sub?: string; aliases: AliasRef[]; kind: 'email' | 'phone_number' | null; name: string } {
   const kind = usernameAttributeOf(s, typed);
   if (!kind) {
     const username = prepareUsername(typed, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
-    return { username, aliases: skeletonAliases(username, s.UsernameConfiguration.CaseSensitive) };
+    return { username, aliases: skeletonAliases(username, s.UsernameConfiguration.CaseSensitive), kind, name: username };
   }
-  if (attributes[kind] !== undefined && attributes[kind] !== typed) throw new InvalidParameter(`The ${kind} attribute must be the username.`);
-  attributes[kind] = typed;
   const sub = randomUUID();
-  return { username: sub, sub, aliases: [{ kind, value: typed }] };
+  return { username: sub, sub, aliases: [{ kind, value: typed }], kind, name: typed };
+}
+
+/** Alias pools: the attributes that sign a user in, a verified email or phone number and the preferred username. */
+export function signInAliases(s: PoolSettings, attributes: Attributes): AliasRef[] {
+  return (s.AliasAttributes ?? [])
+    .filter((k) => attributes[k] && (k === 'preferred_username' || attributes[`${k}_verified`] === 'true'))
+    .map((kind) => ({ kind, value: attributes[kind]! }));
 }
 
 /** `<Provider>_…` is how federated users are named: a native account must not squat on one. */

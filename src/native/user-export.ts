@@ -5,6 +5,7 @@
 import type { Sealer } from '../directory/secrets.js';
 import type { Store } from '../directory/store.js';
 import type { AliasRef, Group, LinkedIdentity, Pool, User } from '../directory/types.js';
+import { signInAliases } from './identifiers.js';
 import { skeletonAliases } from './skeletons.js';
 
 export const EXPORT_FORMAT = 'broker-users/1';
@@ -49,8 +50,7 @@ export function aliasesOf(pool: Pool, u: Pick<User, 'username' | 'sub' | 'attrib
   const out: AliasRef[] = [];
   for (const k of s.UsernameAttributes ?? []) if (u.username === u.sub && u.attributes[k]) out.push({ kind: k, value: u.attributes[k]! });
   if (u.username !== u.sub && u.status !== 'EXTERNAL_PROVIDER') out.push(...skeletonAliases(u.username, s.UsernameConfiguration.CaseSensitive));
-  for (const k of s.AliasAttributes ?? []) if (u.attributes[k] && (k === 'preferred_username' || u.attributes[`${k}_verified`] === 'true')) out.push({ kind: k, value: u.attributes[k]! });
-  return out;
+  return [...out, ...signInAliases(s, u.attributes)];
 }
 
 /**

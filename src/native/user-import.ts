@@ -8,7 +8,7 @@ import { STANDARD_ATTRIBUTE_SET } from '../directory/schema.js';
 import type { Store } from '../directory/store.js';
 import type { Attributes, Pool } from '../directory/types.js';
 import { foreignHashProblem, type ForeignAlgorithm } from './foreign-hashes.js';
-import { checkNotProviderName, checkSignUpAttributes, checkUsernameShape, newUsername } from './identifiers.js';
+import { checkNotProviderName, checkSignUpAttributes, checkUsernameShape, newUsername, signInAliases } from './identifiers.js';
 import { prepareUsername } from './usernames.js';
 
 /** Cognito's CSV columns, in its order. */
@@ -69,10 +69,11 @@ export async function importRow(store: Store, pool: Pool, row: Record<string, st
   }
   const attributes: Attributes = { ...checkSignUpAttributes(s, given), ...flags };
   for (const k of ['email', 'phone_number'] as const) if (attributes[`${k}_verified`] && !attributes[k]) throw new InvalidParameter(`${k}_verified is set, but there is no ${k}`);
-  const { username, sub, aliases } = newUsername(s, typed, attributes);
-  await checkNotProviderName(store, pool, username);
+  const { username, sub, aliases, kind, name } = newUsername(s, typed);
+  await checkNotProviderName(store, pool, name);
+  if (kind) attributes[kind] = typed;
   if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive: s.UsernameConfiguration.CaseSensitive });
-  for (const k of s.AliasAttributes ?? []) if (attributes[k] && (k === 'preferred_username' || attributes[`${k}_verified`] === 'true')) aliases.push({ kind: k, value: attributes[k]! });
+  aliases.push(...signInAliases(s, attributes));
 
   const hash = row[PASSWORD_HASH_COLUMN] ?? '';
   if (hash) {
