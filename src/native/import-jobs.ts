@@ -82,37 +82,37 @@ export class ImportJobs {
     if (!job || job.uploaded || job.Status !== 'Created' || this.now() > job.uploadExpiresAt || !safeEqual(sha256(token), job.uploadTokenHash)) return false;
     // The CSV first, then the job marked: a racing second PUT finds the CSV taken (putIfAbsent) and is refused.
     if ((await this.store.meta.putIfAbsent(csvKey(poolId, jobId), csv)) !== csv) return false;
-    return this.change(job, { uploaded: true });
+    try {
+      await this.transition(poolId, jobId, (now) => {
+        if (now.Status !== 'Created') throw new InvalidParameter(`Import job ${jobId} is ${now.Status}.`); // stopped meanwhile
+        return { uploaded: true };
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof InvalidParameter)) throw err;
+      await this.store.meta.delete(csvKey(poolId, jobId));
+      return false;
+    }
   }
 
   /** StartUserImportJob: runs in the background; the job answers InProgress at once. */
   async start(pool: Pool, jobId: string): Promise<ImportJob> {
-    const job = await this.get(pool.id, jobId);
-    if (job.Status !== 'Created') throw new InvalidParameter(`Import job ${jobId} cannot be started: it is ${job.Status}.`);
-    if (!job.uploaded) throw new BrokerError('PreconditionNotMetException', `Import job ${jobId} has no CSV yet: PUT it to its PreSignedUrl first.`);
-    const started = { ...job, Status: 'InProgress' as const, StartDate: this.now() };
-    if (!(await this.store.meta.replace(jobKey(pool.id, jobId), JSON.stringify(job), JSON.stringify(started)))) throw new InvalidParameter(`Import job ${jobId} was started already.`);
+    const started = await this.transition(pool.id, jobId, (job) => {
+      if (job.Status !== 'Created') throw new InvalidParameter(`Import job ${jobId} cannot be started: it is ${job.Status}.`);
+      if (!job.uploaded) throw new BrokerError('PreconditionNotMetException', `Import job ${jobId} has no CSV yet: PUT it to its PreSignedUrl first.`);
+      return { Status: 'InProgress', StartDate: this.now() };
+    });
     void this.run(pool, started).catch((err) => this.log.error({ poolId: pool.id, jobId, err: (err as Error).message }, 'user import job failed'));
     return started;
   }
 
   /** StopUserImportJob: a running job stops at its next check, having imported what it had. */
-  async stop(poolId: string, jobId: string): Promise<ImportJob> {
-    for (;;) {
-      const job = await this.get(poolId, jobId);
-      if (job.Status !== 'Created' && job.Status !== 'InProgress') throw new BrokerError('UnsupportedOperationException', `Import job ${jobId} is ${job.Status}: it cannot be stopped.`);
-      const next = { ...job, Status: job.Status === 'Created' ? ('Stopped' as const) : ('Stopping' as const), ...(job.Status === 'Created' ? { CompletionDate: this.now() } : {}) };
-      if (await this.store.meta.replace(jobKey(poolId, jobId), JSON.stringify(job), JSON.stringify(next))) return next;
-    }
-  }
-
-  /** Resolves when the job has ended (for tests and the CLI; the API never waits). */
-  async settled(poolId: string, jobId: string): Promise<ImportJob> {
-    for (;;) {
-      const job = await this.get(poolId, jobId);
-      if (!['Created', 'Pending', 'InProgress', 'Stopping'].includes(job.Status)) return job;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  stop(poolId: string, jobId: string): Promise<ImportJob> {
+    return this.transition(poolId, jobId, (job) => {
+      if (job.Status === 'Created') return { Status: 'Stopped', CompletionDate: this.now() };
+      if (job.Status === 'InProgress') return { Status: 'Stopping' };
+      throw new BrokerError('UnsupportedOperationException', `Import job ${jobId} is ${job.Status}: it cannot be stopped.`);
+    });
   }
 
   private async run(pool: Pool, job: ImportJob): Promise<void> {
@@ -151,14 +151,19 @@ export class ImportJobs {
 
   /** The job's end, whatever a concurrent StopUserImportJob wrote meanwhile; the CSV is dropped. */
   private async finish(poolId: string, jobId: string, end: Partial<ImportJob>): Promise<void> {
-    for (;;) {
-      const job = await this.get(poolId, jobId);
-      if (await this.store.meta.replace(jobKey(poolId, jobId), JSON.stringify(job), JSON.stringify({ ...job, ...end, CompletionDate: this.now() }))) break;
-    }
+    await this.transition(poolId, jobId, () => ({ ...end, CompletionDate: this.now() }));
     await this.store.meta.delete(csvKey(poolId, jobId));
   }
 
-  private async change(job: ImportJob, patch: Partial<ImportJob>): Promise<boolean> {
-    return this.store.meta.replace(jobKey(job.UserPoolId, job.JobId), JSON.stringify(job), JSON.stringify({ ...job, ...patch }));
+  /**
+   * Every change of a job: `next` says what changes given the job as it is now (or throws to refuse),
+   * written by compare-and-set and tried again on the job as changed meanwhile by another caller.
+   */
+  private async transition(poolId: string, jobId: string, next: (job: ImportJob) => Partial<ImportJob>): Promise<ImportJob> {
+    for (;;) {
+      const job = await this.get(poolId, jobId);
+      const changed = { ...job, ...next(job) };
+      if (await this.store.meta.replace(jobKey(poolId, jobId), JSON.stringify(job), JSON.stringify(changed))) return changed;
+    }
   }
 }
