@@ -9,21 +9,17 @@ export function importUploadRouter(s: Services): Router {
   const router = new Router();
   router.put('/:poolId/import-jobs/:jobId', async (ctx) => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    const declared = Number(ctx.get('content-length') || 0);
-    if (declared > MAX_CSV_BYTES) {
+    const tooLarge = () => {
       ctx.status = 413;
       ctx.body = { message: `The CSV is larger than ${MAX_CSV_BYTES} bytes.` };
-      return;
-    }
+    };
+    // Refused before reading when it says it is too large, and cut off when it turns out so.
+    if (Number(ctx.get('content-length') || 0) > MAX_CSV_BYTES) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > MAX_CSV_BYTES) {
-        ctx.status = 413;
-        ctx.body = { message: `The CSV is larger than ${MAX_CSV_BYTES} bytes.` };
-        return;
-      }
+      if (size > MAX_CSV_BYTES) return tooLarge();
       chunks.push(chunk);
     }
     const ok = await s.importJobs.upload(ctx.params.poolId!, ctx.params.jobId!, token, Buffer.concat(chunks).toString('utf8'));

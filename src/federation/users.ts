@@ -3,7 +3,7 @@
 // every sign-in, and linking to an existing user happens only when asked for, or by a verified email
 // when the pool opts in.
 import type { ExternalIdentity } from '../../providers/provider.js';
-import { DirectoryError, GroupExists, IdentityAlreadyLinked, InvalidParameter, NotFound, UsernameExists } from '../directory/errors.js';
+import { DirectoryError, GroupExists, IdentityAlreadyLinked, NotFound, UsernameExists } from '../directory/errors.js';
 import type { Store } from '../directory/store.js';
 import type { IdentityProvider, LinkedIdentity, Pool, User } from '../directory/types.js';
 import { mapAttributes } from './mapping.js';
@@ -120,16 +120,16 @@ export async function linkProviderForUser(store: Store, pool: Pool, provider: Id
  * (its next sign-in makes a new user); a federated user's own identity, which they were created from,
  * disables that user. NotFound when no user holds the identity.
  */
-export async function disableProviderForUser(store: Store, pool: Pool, providerName: string, subject: string): Promise<{ user: User; unlinked: boolean }> {
+export async function disableProviderForUser(store: Store, pool: Pool, providerName: string, subject: string): Promise<User> {
   const identity = await store.identities.findIdentity(pool.id, providerName, subject);
   const user = identity ? await store.users.getUser(pool.id, identity.userId) : null;
   if (!identity || !user) throw new NotFound('ResourceNotFoundException', `No user is linked to that ${providerName} identity.`);
   if (user.status === 'EXTERNAL_PROVIDER' && user.username === federatedUsername(providerName, subject)) {
     await store.users.updateUser(pool.id, user.id, { enabled: false });
-    return { user, unlinked: false };
+    return user;
   }
   await store.identities.unlinkIdentity(pool.id, providerName, subject);
   await store.users.updateUser(pool.id, user.id, { setAttributes: { identities: identitiesAttribute(await store.identities.listIdentities(pool.id, user.id)) } });
-  return { user, unlinked: true };
+  return user;
 }
 

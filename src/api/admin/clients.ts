@@ -52,9 +52,10 @@ async function clientFor(s: Services, pool: Pool, clientId: string, o: { fresh?:
 /** Cognito's UserPoolClientType; the secret is returned, as Cognito returns it (Create and Describe). */
 function clientType(s: Services, c: AppClient) {
   const { ClientId: _c, ...settings } = c.settings;
+  const [secret] = plainSecrets(s.sealer, c);
   return {
     UserPoolId: c.poolId, ClientId: c.clientId, ...settings, ClientName: c.settings.ClientName ?? c.clientId,
-    ...(plainSecrets(s.sealer, c)[0] !== undefined ? { ClientSecret: plainSecrets(s.sealer, c)[0] } : {}),
+    ...(secret !== undefined ? { ClientSecret: secret } : {}),
     RefreshTokenValidity: settings.RefreshTokenValidity ?? 30, CreationDate: seconds(c.createdAt), LastModifiedDate: seconds(c.updatedAt),
   };
 }

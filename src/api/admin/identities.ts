@@ -53,7 +53,7 @@ export const adminDisableProviderForUser = defineAction({
       await call.s.accounts.endSessions(pool, user.id, 'password_disabled');
       return {};
     }
-    const { user } = await disableProviderForUser(call.s.store, pool, providerName, subjectOf(i.User, 'User'));
+    const user = await disableProviderForUser(call.s.store, pool, providerName, subjectOf(i.User, 'User'));
     await call.s.accounts.endSessions(pool, user.id, 'provider_disabled');
     return {};
   },

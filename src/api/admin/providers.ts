@@ -61,8 +61,9 @@ async function providerType(s: Services, p: IdentityProvider) {
   };
 }
 
-async function providerOf(s: Services, pool: Pool, name: string): Promise<IdentityProvider> {
-  const p = await s.store.pools.getProvider(pool.id, name);
+/** The pool's provider, or ResourceNotFoundException; `fresh`: as the store holds it now (under a lock), not a cached copy. */
+async function providerOf(s: Services, pool: Pool, name: string, o: { fresh?: boolean } = {}): Promise<IdentityProvider> {
+  const p = await (o.fresh ? freshPools(s.store) : s.store.pools).getProvider(pool.id, name);
   if (!p) throw apiException('ResourceNotFoundException', `Identity provider ${name} does not exist.`);
   return p;
 }
@@ -104,16 +105,19 @@ export const updateIdentityProvider = defineAction({
   input: z.object({ UserPoolId, ProviderName, ProviderDetails: Details.optional(), AttributeMapping: Mapping.optional(), IdpIdentifiers: Identifiers.optional() }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const current = await providerOf(call.s, pool, i.ProviderName);
-    const secrets = (SECRET_DETAIL_KEYS as readonly string[]);
-    // Checked with the secrets in clear (a required one kept from before counts as given).
-    const kept = Object.fromEntries(Object.entries(current.settings.ProviderDetails).filter(([k]) => secrets.includes(k)).map(([k, v]) => [k, call.s.sealer.unseal(v)]));
-    const details = i.ProviderDetails ? { ...kept, ...i.ProviderDetails } : { ...current.settings.ProviderDetails, ...kept };
-    const settings = await validProvider(call.s, {
-      ProviderName: current.name, ProviderType: current.settings.ProviderType, ProviderDetails: details,
-      AttributeMapping: i.AttributeMapping ?? current.settings.AttributeMapping, IdpIdentifiers: i.IdpIdentifiers ?? current.settings.IdpIdentifiers,
+    // Under the provider's lock, on the provider as it is now: a concurrent update is not lost.
+    const updated = await withMetaLock(call.s.store.meta, `provider:${pool.id}:${i.ProviderName}`, async () => {
+      const current = await providerOf(call.s, pool, i.ProviderName, { fresh: true });
+      const secrets = (SECRET_DETAIL_KEYS as readonly string[]);
+      // Checked with the secrets in clear (a required one kept from before counts as given).
+      const kept = Object.fromEntries(Object.entries(current.settings.ProviderDetails).filter(([k]) => secrets.includes(k)).map(([k, v]) => [k, call.s.sealer.unseal(v)]));
+      const details = i.ProviderDetails ? { ...kept, ...i.ProviderDetails } : { ...current.settings.ProviderDetails, ...kept };
+      const settings = await validProvider(call.s, {
+        ProviderName: current.name, ProviderType: current.settings.ProviderType, ProviderDetails: details,
+        AttributeMapping: i.AttributeMapping ?? current.settings.AttributeMapping, IdpIdentifiers: i.IdpIdentifiers ?? current.settings.IdpIdentifiers,
+      });
+      return call.s.store.pools.putProvider({ poolId: pool.id, name: current.name, settings: { ...settings, ProviderDetails: sealSecrets(call.s, settings.ProviderDetails) } });
     });
-    const updated = await call.s.store.pools.putProvider({ poolId: pool.id, name: current.name, settings: { ...settings, ProviderDetails: sealSecrets(call.s, settings.ProviderDetails) } });
     return { IdentityProvider: await providerType(call.s, updated) };
   },
 });
