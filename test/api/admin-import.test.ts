@@ -3,9 +3,7 @@
 // sign in with their original passwords (and are rehashed to the pool's argon2id); a row without a
 // hash resets its password by code; a bad row is reported and leaves nothing.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   CognitoIdentityProviderClient, ConfirmForgotPasswordCommand, CreateUserImportJobCommand, DescribeUserImportJobCommand, ForgotPasswordCommand,
@@ -15,9 +13,8 @@ import { hash as argon2 } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
-import { ADMIN_KEY, adminSdk } from '../support/admin.js';
+import { adminSdk, awsCli } from '../support/admin.js';
 
-const run = promisify(execFile);
 const POOL = 'local_Imp1';
 const ROLE = 'arn:aws:iam::123456789012:role/import';
 // PasswordHashingAlgorithm is the broker's own member: the typed SDK sends it (its JSON serialiser passes members through), with a cast.
@@ -154,8 +151,7 @@ describe('user import jobs through the management API (SigV4)', () => {
   });
 
   it('answers the AWS CLI', async () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEY.secretAccessKey, AWS_PAGER: '' };
-    const out = JSON.parse((await run('aws', ['cognito-idp', 'get-csv-header', '--endpoint-url', broker.url, '--region', 'local', '--output', 'json', '--user-pool-id', POOL], { env })).stdout) as { CSVHeader: string[] };
+    const out = await awsCli<{ CSVHeader: string[] }>(broker.url, 'get-csv-header', '--user-pool-id', POOL);
     assert.deepEqual(out.CSVHeader, header);
   });
 });

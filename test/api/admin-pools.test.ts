@@ -13,12 +13,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
-import { ADMIN_KEY, adminSdk } from '../support/admin.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { adminSdk, awsCli } from '../support/admin.js';
 import { claimsOf } from '../support/jwt.js';
 
-const run = promisify(execFile);
 
 const CONFIG = `
 pools:
@@ -351,8 +348,7 @@ describe('user pools and app clients through the management API (SigV4)', () => 
   });
 
   it('answers the AWS CLI: describe-user-pool, list-user-pool-clients, create-resource-server', async () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEY.secretAccessKey, AWS_PAGER: '' };
-    const aws = async (...args: string[]) => JSON.parse((await run('aws', ['cognito-idp', ...args, '--endpoint-url', broker.url, '--region', 'local', '--output', 'json'], { env })).stdout) as Record<string, Record<string, unknown> & unknown[]>;
+    const aws = (...args: string[]) => awsCli<Record<string, Record<string, unknown> & unknown[]>>(broker.url, ...args);
     assert.equal((await aws('describe-user-pool', '--user-pool-id', 'local_Cfg1')).UserPool!['Name'], 'Declared');
     assert.deepEqual((await aws('list-user-pool-clients', '--user-pool-id', 'local_Cfg1', '--max-results', '10')).UserPoolClients!.map((c) => (c as { ClientId: string }).ClientId), ['declared']);
     const server = await aws('create-resource-server', '--user-pool-id', 'local_Cfg1', '--identifier', 'cli-api', '--name', 'CLI', '--scopes', 'ScopeName=read,ScopeDescription=Read');

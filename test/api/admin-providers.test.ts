@@ -16,12 +16,9 @@ import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { startBroker, type BrokerProcess } from '../support/broker-process.js';
 import { freePort } from '../support/ferretdb.js';
 import { refused } from '../support/refused.js';
-import { ADMIN_KEY, adminSdk } from '../support/admin.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { adminSdk, awsCli } from '../support/admin.js';
 import { claimsOf } from '../support/jwt.js';
 
-const run = promisify(execFile);
 
 const POOL = 'local_Idp1';
 const CB = 'http://127.0.0.1:5581/cb';
@@ -138,8 +135,7 @@ describe('identity providers through the management API (SigV4)', () => {
     assert.deepEqual(got.IdpIdentifiers, ['acme.example']);
     assert.equal((await admin.send(new GetIdentityProviderByIdentifierCommand({ UserPoolId: POOL, IdpIdentifier: 'ACME.example' }))).IdentityProvider?.ProviderName, 'Acme');
     assert.deepEqual((await admin.send(new ListIdentityProvidersCommand({ UserPoolId: POOL }))).Providers?.map((p) => p.ProviderName), ['Acme']);
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEY.secretAccessKey, AWS_PAGER: '' };
-    const cli = JSON.parse((await run('aws', ['cognito-idp', 'describe-identity-provider', '--endpoint-url', a.url, '--region', 'local', '--output', 'json', '--user-pool-id', POOL, '--provider-name', 'Acme'], { env })).stdout) as { IdentityProvider: { ProviderType: string } };
+    const cli = await awsCli<{ IdentityProvider: { ProviderType: string } }>(a.url, 'describe-identity-provider', '--user-pool-id', POOL, '--provider-name', 'Acme');
     assert.equal(cli.IdentityProvider.ProviderType, 'SAML', 'the AWS CLI too');
     assert.equal((await refused(create({ MetadataURL: idp.metadataUrl }))).name, 'DuplicateProviderException');
     const updated = (await admin.send(new UpdateIdentityProviderCommand({ UserPoolId: POOL, ProviderName: 'Acme', IdpIdentifiers: ['acme.example', 'acme.test'] }))).IdentityProvider!;

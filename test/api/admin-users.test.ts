@@ -2,8 +2,6 @@
 // invited with a temporary password that works once, changed, disabled, reset, signed out, deleted
 // and listed with Cognito's filter. Each effect is checked where users meet it: by signing in.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   AdminConfirmSignUpCommand, AdminCreateUserCommand, AdminDeleteUserAttributesCommand, AdminDeleteUserCommand, AdminDisableUserCommand,
@@ -14,10 +12,9 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
-import { ADMIN_KEY, adminSdk } from '../support/admin.js';
+import { adminSdk, awsCli } from '../support/admin.js';
 import { claimsOf } from '../support/jwt.js';
 
-const run = promisify(execFile);
 const P = 'local_Adm1';
 const E = 'local_Adm2';
 const PASSWORD = 'correct horse battery staple';
@@ -275,15 +272,14 @@ describe('users through the management API (SigV4)', () => {
     });
 
     it('answers the AWS CLI', async () => {
-      const env = { ...process.env, AWS_ACCESS_KEY_ID: ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEY.secretAccessKey, AWS_PAGER: '' };
-      const base = ['--endpoint-url', broker.url, '--region', 'local', '--output', 'json'];
-      await run('aws', ['cognito-idp', 'admin-create-user', ...base, '--user-pool-id', E, '--username', 'cli@corp.example', '--message-action', 'SUPPRESS'], { env });
-      const out = JSON.parse((await run('aws', ['cognito-idp', 'list-users', ...base, '--user-pool-id', E, '--filter', 'email = "cli@corp.example"'], { env })).stdout) as { Users: { UserStatus: string }[] };
+      const aws = <T>(...args: string[]) => awsCli<T>(broker.url, ...args);
+      await aws('admin-create-user', '--user-pool-id', E, '--username', 'cli@corp.example', '--message-action', 'SUPPRESS');
+      const out = await aws<{ Users: { UserStatus: string }[] }>('list-users', '--user-pool-id', E, '--filter', 'email = "cli@corp.example"');
       assert.equal(out.Users.length, 1);
       assert.equal(out.Users[0]!.UserStatus, 'FORCE_CHANGE_PASSWORD');
-      await run('aws', ['cognito-idp', 'create-group', ...base, '--user-pool-id', E, '--group-name', 'cli-group', '--precedence', '5'], { env });
-      await run('aws', ['cognito-idp', 'admin-add-user-to-group', ...base, '--user-pool-id', E, '--username', 'cli@corp.example', '--group-name', 'cli-group'], { env });
-      const groups = JSON.parse((await run('aws', ['cognito-idp', 'admin-list-groups-for-user', ...base, '--user-pool-id', E, '--username', 'cli@corp.example'], { env })).stdout) as { Groups: { GroupName: string; Precedence: number }[] };
+      await aws('create-group', '--user-pool-id', E, '--group-name', 'cli-group', '--precedence', '5');
+      await aws('admin-add-user-to-group', '--user-pool-id', E, '--username', 'cli@corp.example', '--group-name', 'cli-group');
+      const groups = await aws<{ Groups: { GroupName: string; Precedence: number }[] }>('admin-list-groups-for-user', '--user-pool-id', E, '--username', 'cli@corp.example');
       assert.deepEqual(groups.Groups.map((g) => [g.GroupName, g.Precedence]), [['cli-group', 5]]);
     });
   });

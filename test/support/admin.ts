@@ -1,11 +1,22 @@
 // Management calls as operators make them: the AWS SDK v3 signing with SigV4, with the test broker's
 // management key pair (broker-app.ts) or any other key.
+import { execFile } from 'node:child_process';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { promisify } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 
 export const ADMIN_KEY = { accessKeyId: 'BRKRTESTTESTTESTTEST', secretAccessKey: 'test-admin-secret-0123456789' };
+
+const run = promisify(execFile);
+
+/** `aws cognito-idp <args>` against the broker, signed with the management key pair; its JSON answer (`{}` when it printed none). */
+export async function awsCli<T = Record<string, unknown>>(url: string, ...args: string[]): Promise<T> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ADMIN_KEY.secretAccessKey, AWS_PAGER: '' };
+  const { stdout } = await run('aws', ['cognito-idp', ...args, '--endpoint-url', url, '--region', 'local', '--output', 'json'], { env });
+  return (stdout.trim() ? JSON.parse(stdout) : {}) as T;
+}
 
 export function adminSdk(url: string, credentials: { accessKeyId: string; secretAccessKey: string } = ADMIN_KEY, region = 'local') {
   return new CognitoIdentityProviderClient({ endpoint: url, region, credentials, maxAttempts: 1 });
