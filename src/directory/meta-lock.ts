@@ -1,5 +1,5 @@
 // A short lock in the MetaStore, for the few read-modify-writes of one record the Store has no
-// narrower operation for (a pool's resource servers, a client's secrets, a provider's creation):
+// narrower operation for (a pool's resource servers, a client's secrets, a provider's creation and update):
 // concurrent callers, on any broker process, take turns instead of losing each other's change.
 // A lock whose holder died is taken over once it has expired (compare-and-set on its value).
 import { randomUUID } from 'node:crypto';
