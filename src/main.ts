@@ -14,6 +14,7 @@ import { openStore } from './directory/open.js';
 import { srpMath } from './native/srp-math.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
+import { SecondFactors } from './native/second-factors.js';
 import { Accounts } from './native/accounts.js';
 import { Administration } from './native/administration.js';
 import { ImportJobs } from './native/import-jobs.js';
@@ -118,6 +119,7 @@ export async function start(
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
     accounts,
+    secondFactors: new SecondFactors({ store, delivery, sealer, log, now: Date.now }),
     administration: new Administration({ store, accounts, delivery, sealer }),
     importJobs: new ImportJobs(store, log),
   };

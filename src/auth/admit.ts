@@ -9,6 +9,8 @@ import { issueForSignIn, SELF_SERVICE_SCOPE } from '../tokens/issue.js';
 import { NotFound } from '../directory/errors.js';
 import { newDevice, signedInDevice } from '../native/devices.js';
 import { NotAuthorizedException, USER_DISABLED } from '../native/errors.js';
+import { mfaStep } from '../native/mfa.js';
+import type { Proven } from '../native/second-factors.js';
 import { redirectWith, type ValidRequest } from './app-request.js';
 import type { AuthDeps } from './deps.js';
 import type { AuthResult } from './results.js';
@@ -28,7 +30,12 @@ export interface SignInFacts {
   entrance: Entrance;
   ip: string | null;
   detail?: Record<string, unknown>;
+  /** How the second factor was proven: a factor's code, a recovery code, or a remembered device (which skips MFA). */
+  secondFactor?: Proven | 'REMEMBERED_DEVICE';
 }
+
+/** The entrances that prove a native password, after which the pool's MFA applies (federated users are the provider's to check). */
+const NATIVE: ReadonlySet<Entrance> = new Set(['password', 'confirmation', 'api-password', 'api-srp', 'api-new-password']);
 
 export const CODE_MS = 5 * 60_000;
 
@@ -45,7 +52,12 @@ export async function admit(d: AuthDeps, f: SignInFacts): Promise<void> {
     await audit(d, f, 'sign_in.refused', { reason: 'NotAuthorizedException' });
     throw new NotAuthorizedException(USER_DISABLED);
   }
-  // MFA, pre-authentication triggers and risk checks go here, for every entrance at once.
+  // Whatever door it came through, a native sign-in that MFA applies to has proven its second factor.
+  if (NATIVE.has(f.entrance) && !f.secondFactor && mfaStep(f.pool.settings, f.user).kind !== 'none') {
+    await audit(d, f, 'sign_in.refused', { reason: 'mfa_required' });
+    throw new NotAuthorizedException('MFA is required for this user.');
+  }
+  // Pre-authentication triggers and risk checks go here, for every entrance at once.
 }
 
 /** A sign-in that failed once the app was known (a provider's answer refused), audited as `sign_in.failure`. */
@@ -80,7 +92,7 @@ export async function admitAndFinish(d: AuthDeps, f: SignInFacts & { request: Va
   }
   const { session, cookie } = await openSession(d, f.pool.id, f.user, { via: f.via, ...f.sessionData }, f.previousSession);
   const to = await codeRedirect(d, f.pool, f.request, f.user, session);
-  await audit(d, f, 'sign_in.completed', {});
+  await audit(d, f, 'sign_in.completed', f.secondFactor ? { mfa: f.secondFactor } : {});
   return { kind: 'authenticated', user: f.user, to, session: cookie };
 }
 
@@ -126,7 +138,7 @@ export async function admitAndIssue(d: AuthDeps, f: SignInFacts & { deviceKey?: 
     const device = f.deviceKey ? (await signedInDevice(d, f.pool, f.user, f.deviceKey, f.ip), undefined)
       : f.pool.settings.DeviceConfiguration ? await newDevice(d, f.pool, f.user, f.ip) : undefined;
     const tokens = await issueForSignIn(d, { pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true });
-    await audit(d, f, 'sign_in.completed', f.deviceKey ? { device: f.deviceKey } : {});
+    await audit(d, f, 'sign_in.completed', { ...(f.deviceKey ? { device: f.deviceKey } : {}), ...(f.secondFactor ? { mfa: f.secondFactor } : {}) });
     return { kind: 'tokens', user: f.user, tokens, ...(device ? { newDevice: device } : {}) };
   } catch (err) {
     if (err instanceof NotAuthorizedException || err instanceof NotFound) return { kind: 'failed', error: err, app: null, provider: f.via };

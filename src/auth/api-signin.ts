@@ -1,6 +1,7 @@
 // The JSON API's entrances: InitiateAuth (USER_PASSWORD_AUTH, USER_SRP_AUTH) and RespondToAuthChallenge
-// (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER). The password checks, lockout and account states are the
-// native accounts' (the same as the hosted pages'); admission and tokens are admit.ts's. A challenge's
+// (PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER); the second
+// factor's answers are api-mfa.ts's. The password checks, lockout and account states are the native
+// accounts' (the same as the hosted pages'); the MFA step is mfa.ts's; admission and tokens are admit.ts's. A challenge's
 // Session is an opaque single-use handle bound to its client and user, alive for the client's
 // AuthSessionValidity minutes.
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,9 @@ import { deviceNotFound, isDeviceNotFound } from '../native/devices.js';
 import { NotAuthorizedException, UserNotFoundException, InvalidParameterException } from '../native/errors.js';
 import { isValidA, srpPoolName, type SrpVerifier } from '../native/srp.js';
 import { srpMath } from '../native/srp-math.js';
-import { admitAndIssue, type Entrance } from './admit.js';
+import { admitAndIssue, type Entrance, type SignInFacts } from './admit.js';
+import { mfaStep } from '../native/mfa.js';
+import { secondFactorChallenge } from './mfa.js';
 import type { AuthDeps } from './deps.js';
 import { newHandle, saveFlow, takeFlow, type FlowData } from './flows.js';
 import { accountContext } from './password.js';
@@ -28,23 +31,23 @@ export interface ApiSignIn {
 let dummy: Promise<SrpVerifier> | undefined;
 const dummyVerifier = () => (dummy ??= srpMath.makeVerifier('dummy', 'dummy', randomBytes(16).toString('hex')));
 
-const sessionExpired = () => new NotAuthorizedException('Invalid session for the user, session is expired.');
+export const sessionExpired = () => new NotAuthorizedException('Invalid session for the user, session is expired.');
 
 const contextOf = (i: ApiSignIn) => accountContext(i.client, i.ip);
 
 /** A new challenge Session for this client: saved, single use, alive for the client's AuthSessionValidity. */
-async function newSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, name: ChallengeName, data: Omit<FlowData['challenge'], 'name' | 'clientId'>): Promise<string> {
+export async function newSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, name: ChallengeName, data: Omit<FlowData['challenge'], 'name' | 'clientId'>): Promise<string> {
   const session = newHandle() + newHandle(); // 86 characters: within Cognito's 20–2048
   await saveFlow(d, 'challenge', i.pool.id, session, { ...data, name, clientId: i.client.clientId }, d.now() + i.client.settings.AuthSessionValidity * 60_000);
   return session;
 }
 
-async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: User | null, data: Omit<FlowData['challenge'], 'name' | 'clientId'>, parameters: Record<string, string>): Promise<AuthResult> {
+export async function challenge(d: AuthDeps, i: ApiSignIn, name: ChallengeName, user: User | null, data: Omit<FlowData['challenge'], 'name' | 'clientId'>, parameters: Record<string, string>): Promise<AuthResult> {
   return { kind: 'challenge', name, session: await newSession(d, i, name, data), user, parameters };
 }
 
 /** The challenge a session answers, for this client and this challenge only; NotAuthorized when it is unknown, used or expired. */
-async function takeChallenge(d: AuthDeps, i: ApiSignIn, session: string, name: ChallengeName): Promise<(FlowData['challenge'] & { expiresAt: number }) | null> {
+export async function takeChallenge(d: AuthDeps, i: ApiSignIn, session: string, name: ChallengeName): Promise<(FlowData['challenge'] & { expiresAt: number }) | null> {
   const flow = await takeFlow(d, 'challenge', i.pool.id, session);
   return flow && flow.name === name && flow.clientId === i.client.clientId ? flow : null;
 }
@@ -65,7 +68,7 @@ function proven(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Prom
 /**
  * The user is proven; the app's DEVICE_KEY, when it sends one, must be the user's device. A confirmed
  * device (one with its SRP verifier) proves its own secret next, as Cognito asks (DEVICE_SRP_AUTH);
- * an unconfirmed one, or none, goes straight to admission and tokens.
+ * an unconfirmed one, or none, goes on to the second factor.
  */
 async function viaDevice(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> {
   if (i.deviceKey) {
@@ -73,11 +76,25 @@ async function viaDevice(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entran
     if (!device) return failed(deviceNotFound());
     if (device.verifier) return challenge(d, i, 'DEVICE_SRP_AUTH', user, { userId: user.id, entrance, deviceKey: device.deviceKey }, {});
   }
-  return issue(d, i, user, entrance);
+  return viaSecondFactor(d, i, user, entrance);
 }
 
-const issue = (d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> =>
-  admitAndIssue(d, { pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}) });
+/** The pool's MFA for a proven user: the challenge it asks for, or tokens when it asks for none. */
+export async function viaSecondFactor(d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance): Promise<AuthResult> {
+  try {
+    const c = await secondFactorChallenge(d, i.pool, user);
+    if (!c) return await issue(d, i, user, entrance);
+    return await challenge(d, i, c.name, user, { userId: user.id, entrance, mfa: c.mfa }, c.parameters);
+  } catch (err) {
+    if (isRefusal(err)) return failed(err);
+    throw err;
+  }
+}
+
+export const issue = (d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance, secondFactor?: SignInFacts['secondFactor']): Promise<AuthResult> =>
+  admitAndIssue(d, {
+    pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}), ...(secondFactor ? { secondFactor } : {}),
+  });
 
 /** The SRP answer's three fields. */
 interface SrpClaim { secretBlock: string; timestamp: string; signature: string }
@@ -145,7 +162,7 @@ export async function answerPasswordVerifier(d: AuthDeps, i: ApiSignIn & SrpClai
   }
 }
 
-const withoutExpiry = ({ expiresAt: _e, ...flow }: FlowData['challenge'] & { expiresAt: number }): FlowData['challenge'] => flow;
+export const withoutExpiry = ({ expiresAt: _e, ...flow }: FlowData['challenge'] & { expiresAt: number }): FlowData['challenge'] => flow;
 
 /** The user a device challenge is for, when the answer names them (by username or alias) and the device is the one challenged. */
 async function deviceChallenge(
@@ -187,7 +204,9 @@ export async function answerDevicePasswordVerifier(d: AuthDeps, i: ApiSignIn & S
     await d.store.audit.record({ poolId: i.pool.id, time: d.now(), type: 'sign_in.failure', userId: c.user.id, clientId: i.client.clientId, ip: i.ip, detail: { reason: 'device_proof', device: c.device.deviceKey } });
     return failed(new NotAuthorizedException());
   }
-  return issue(d, i, c.user, c.entrance);
+  // A remembered device stands in for the second factor, as in Cognito; any other goes on to it.
+  if (c.device.status === 'remembered' && mfaStep(i.pool.settings, c.user).kind !== 'none') return issue(d, i, c.user, c.entrance, 'REMEMBERED_DEVICE');
+  return viaSecondFactor(d, i, c.user, c.entrance);
 }
 
 /** RespondToAuthChallenge NEW_PASSWORD_REQUIRED: the user's own password (policy-checked) and the required attributes. */

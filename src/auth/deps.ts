@@ -2,10 +2,13 @@
 import type { Logger } from 'pino';
 import type { FederationDeps } from '../federation/adapters.js';
 import type { Accounts } from '../native/accounts.js';
+import type { SecondFactors } from '../native/second-factors.js';
 import type { TokenDeps } from '../tokens/issue.js';
 
 export interface AuthDeps extends FederationDeps, TokenDeps {
   accounts: Accounts;
+  /** MFA: authenticator apps, SMS and e-mail codes, recovery codes. */
+  secondFactors: SecondFactors;
   log: Logger;
   /** PUBLIC_URL without a trailing slash. */
   publicUrl: string;

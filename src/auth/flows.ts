@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256 } from '../shared/hashing.js';
 import type { Store } from '../directory/store.js';
 import type { FlowKind } from '../directory/types.js';
+import type { MfaFlow } from './mfa.js';
 import type { ChallengeName } from './results.js';
 
 /** What the app asked for, kept until the provider answers (the client is looked up again then). */
@@ -47,6 +48,8 @@ export interface FlowData {
      * is what the proof binds besides userIdForSrp: the pool's SRP name, or a device's group key.
      */
     srp?: { userIdForSrp: string; poolName?: string; A: string; B: string; sealedB: string; secretBlock: string };
+    /** The second factor a challenge asks for (auth/mfa.ts). */
+    mfa?: MfaFlow;
   };
   /** Our LogoutRequest to a SAML IdP, until its LogoutResponse comes back. */
   logout: { providerName: string; logoutRequestId: string; logoutUri: string };
@@ -74,4 +77,12 @@ export async function takeFlow<K extends FlowKind>(d: FlowDeps, kind: K, poolId:
   const flow = await d.store.flows.consumeFlow(kind, sha256(handle), d.now());
   if (!flow || flow.poolId !== poolId) return null;
   return { ...(flow.data as unknown as FlowData[K]), expiresAt: flow.expiresAt };
+}
+
+/** A flow of that kind whatever its pool, once, for handles that come without one (an MFA_SETUP Session alone). */
+export async function takeFlowAnywhere<K extends FlowKind>(d: FlowDeps, kind: K, handle: unknown): Promise<(FlowData[K] & { expiresAt: number; poolId: string }) | null> {
+  if (typeof handle !== 'string' || !handle || handle.length > 2048) return null;
+  const flow = await d.store.flows.consumeFlow(kind, sha256(handle), d.now());
+  if (!flow?.poolId) return null;
+  return { ...(flow.data as unknown as FlowData[K]), expiresAt: flow.expiresAt, poolId: flow.poolId };
 }

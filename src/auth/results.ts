@@ -16,9 +16,12 @@ export interface NewSession {
  * PASSWORD_VERIFIER: USER_SRP_AUTH's proof of the password; DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER:
  * the same proof by a tracked device of the device's own secret, after the user's password. SIGNED_UP
  * (the broker's own name): a sign-up just confirmed by its code, whose Session InitiateAuth USER_AUTH
- * may take instead of a first factor.
+ * may take instead of a first factor. SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP: the second factor's code;
+ * SELECT_MFA_TYPE: the user picks one of several; MFA_SETUP: MFA is required and the user enrols a factor first.
  */
-export type ChallengeName = 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' | 'SIGNED_UP';
+export type ChallengeName =
+  | 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' | 'SIGNED_UP'
+  | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP' | 'SELECT_MFA_TYPE' | 'MFA_SETUP';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */

@@ -192,6 +192,7 @@ export function applyUserPatch(current: User, patch: UserPatch): User {
     enabled: patch.enabled ?? current.enabled,
     passwordHash: patch.passwordHash !== undefined ? patch.passwordHash : current.passwordHash,
     srpVerifier: patch.srpVerifier !== undefined ? patch.srpVerifier : current.srpVerifier,
+    mfa: patch.mfa !== undefined ? patch.mfa : current.mfa,
     attributes,
     updatedAt: Math.max(Date.now(), current.updatedAt),
   };
@@ -202,7 +203,7 @@ export function newUserRecord(input: NewUser, now: Millis): User {
   return {
     id: input.id ?? newId(), poolId: input.poolId, sub: input.sub ?? randomUUID(), username: input.username,
     status: input.status, enabled: input.enabled ?? true, attributes: { ...(input.attributes ?? {}) },
-    passwordHash: input.passwordHash ?? null, srpVerifier: input.srpVerifier ?? null, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null,
+    passwordHash: input.passwordHash ?? null, srpVerifier: input.srpVerifier ?? null, mfa: null, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null,
     createdAt: now, updatedAt: now,
   };
 }

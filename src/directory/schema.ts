@@ -282,7 +282,12 @@ export const poolFields = {
   /** Link a federated identity to an existing user by email, only when both sides have it verified. Off by default. */
   LinkByVerifiedEmail: z.boolean().default(false),
   DeletionProtection: z.enum(['ACTIVE', 'INACTIVE']).default('INACTIVE'),
-  /** Cognito's MFA settings, kept and returned (SetUserPoolMfaConfig); MFA is not enforced yet. */
+  /**
+   * Cognito's MFA: OFF, OPTIONAL (users who set a factor up are asked for it) or ON (everyone; users
+   * without a factor enrol one at sign-in). The factors offered: an authenticator app when
+   * SoftwareTokenMfaConfiguration.Enabled, SMS codes when SmsMfaConfiguration is set, e-mail codes when
+   * EmailMfaConfiguration is. Enforced at every door for native sign-ins (federated users are their provider's to check).
+   */
   MfaConfiguration: z.enum(['OFF', 'ON', 'OPTIONAL']).default('OFF'),
   SoftwareTokenMfaConfiguration: z.strictObject({ Enabled: z.boolean().default(false) }).optional(),
   SmsMfaConfiguration: z
@@ -323,6 +328,9 @@ export function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   });
   if (p.Schema.filter((a) => !STANDARD_ATTRIBUTE_SET.has(a.Name)).length > 50)
     ctx.addIssue({ code: 'custom', path: ['Schema'], message: 'at most 50 custom attributes' });
+  // As Cognito: MFA on (or optional) needs a factor to ask for.
+  if (p.MfaConfiguration !== undefined && p.MfaConfiguration !== 'OFF' && !p.SoftwareTokenMfaConfiguration?.Enabled && !p.SmsMfaConfiguration && !p.EmailMfaConfiguration)
+    ctx.addIssue({ code: 'custom', path: ['MfaConfiguration'], message: 'needs SoftwareTokenMfaConfiguration.Enabled, SmsMfaConfiguration or EmailMfaConfiguration' });
   const servers = new Set<string>();
   (p.ResourceServers ?? []).forEach((r, i) => {
     if (servers.has(r.Identifier)) ctx.addIssue({ code: 'custom', path: ['ResourceServers', i, 'Identifier'], message: `${r.Identifier} is declared twice` });

@@ -4,7 +4,7 @@ import type {
   AppClient, AuditEvent, AliasKind, AuthCode, CodePurpose, ConsumeCodeResult, ConsumeOneTimeCodeResult, Device, DeviceStatus, FlowKind, Group,
   HostedSession, IdentityProvider, KeyPurpose, LinkedIdentity, Millis, NewUser, OneTimeCode, OutboxMessage, Page,
   PendingFlow, Pool, RefreshFamily, RefreshToken, RotateResult, SignInAttempt, SignInFailure, SigningKey, User, UserFilter, UserStatus,
-  Attributes,
+  Attributes, UserMfa,
 } from './types.js';
 
 /** Pools, their app clients and identity providers: written by config apply and the management API. */
@@ -38,6 +38,8 @@ export interface UserPatch {
   passwordHash?: string | null;
   /** Set together with passwordHash when the password changes; null clears it; left alone when absent. */
   srpVerifier?: string | null;
+  /** The whole MFA record, replaced; null clears it; left alone when absent. */
+  mfa?: UserMfa | null;
   /** Attributes to set (other attributes are kept). */
   setAttributes?: Attributes;
   /** Attributes to remove. */

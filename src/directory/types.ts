@@ -64,12 +64,29 @@ export interface User {
    * given. Set together with passwordHash when the password changes; null when there is none.
    */
   srpVerifier: string | null;
+  /** The user's second factors (null: none set up); secrets in it are sealed by the caller. */
+  mfa: UserMfa | null;
   /** Consecutive failed sign-ins and the lock they earned (native sign-in protection). */
   failedSignIns: number;
   lastFailedSignInAt: Millis | null;
   lockedUntil: Millis | null;
   createdAt: Millis;
   updatedAt: Millis;
+}
+
+/** Cognito's MFA methods a user can enable (UserMFASettingList). */
+export type MfaFactor = 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP';
+
+export interface UserMfa {
+  /** The authenticator app (TOTP): its secret sealed; verified once VerifySoftwareToken proved a code of it. */
+  totp: { sealedSecret: string; verified: boolean; friendlyName: string | null } | null;
+  /** A secret from AssociateSoftwareToken awaiting VerifySoftwareToken (sealed); the app in use stays until then. */
+  pendingTotp: string | null;
+  /** The methods the user has enabled, and the one asked for first. */
+  enabled: MfaFactor[];
+  preferred: MfaFactor | null;
+  /** Hashes of the unused recovery codes (the broker's own; Cognito has none). */
+  recoveryCodes: string[];
 }
 
 /** What a caller supplies to create a user; the store fills in timestamps and counters. */
@@ -254,7 +271,8 @@ export interface HostedSession {
   expiresAt: Millis;
 }
 
-export type CodePurpose = 'confirm_sign_up' | 'reset_password' | 'verify_email' | 'verify_phone_number';
+/** `mfa_sms`, `mfa_email`: a sign-in's second factor (or an e-mailed first one). */
+export type CodePurpose = 'confirm_sign_up' | 'reset_password' | 'verify_email' | 'verify_phone_number' | 'mfa_sms' | 'mfa_email';
 
 export interface OneTimeCode {
   poolId: string;

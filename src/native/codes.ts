@@ -24,6 +24,9 @@ export const CODE_TTL_MS: Record<CodePurpose, number> = {
   reset_password: 3600_000,
   verify_email: 24 * 3600_000,
   verify_phone_number: 24 * 3600_000,
+  // A sign-in's code: three minutes, as Cognito's.
+  mfa_sms: 3 * 60_000,
+  mfa_email: 3 * 60_000,
 };
 /** Wrong tries after which a code is void. */
 export const MAX_CODE_ATTEMPTS = 5;

@@ -43,6 +43,9 @@ export type ErrorCode =
   | 'UnsupportedIdentityProviderException'
   | 'PreconditionNotMetException'
   | 'UserImportInProgressException'
+  /** MFA: a wrong code at VerifySoftwareToken; no authenticator app associated. */
+  | 'EnableSoftwareTokenMFAException'
+  | 'SoftwareTokenMFANotFoundException'
   /** The directory cannot be reached (HTTP 503). */
   | 'ServiceUnavailable'
   /** A federated sign-in failed at or because of the provider (ProviderError, with its kind). */

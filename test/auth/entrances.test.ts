@@ -18,6 +18,7 @@ import { SpKeys } from '../../src/tokens/sp-keys.js';
 import { AdapterCache } from '../../providers/index.js';
 import { sha256 } from '../../src/shared/hashing.js';
 import { authorizeLikeABrowser, DEFAULT_OIDC_USER, startOidcFake, type OidcFake } from '../fakes/oidc-provider.js';
+import { SecondFactors } from '../../src/native/second-factors.js';
 import { confirmedUser, GOOD, harness, type Harness } from '../native/harness.js';
 
 const CB = 'https://app.example/cb';
@@ -47,6 +48,7 @@ describe('the sign-in core (src/auth)', () => {
     d = {
       store: h.store, sealer, adapters: new AdapterCache(), samlMetadata: new IdpMetadataSource({ store: h.store }), spKeys: new SpKeys(h.store, sealer),
       issuerOf: (id) => `https://broker.example/${id}`, now: h.now, accounts: h.accounts, log: h.log, publicUrl: 'https://broker.example',
+      secondFactors: new SecondFactors({ store: h.store, delivery: h.delivery, sealer, log: h.log, now: h.now }),
       keys: new KeyRing(h.store, sealer), refresh: new RefreshTokens(h.store),
     };
     request = await requestFor('app');

@@ -1,6 +1,7 @@
 // InitiateAuth, RespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken: sign-in through the
 // sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
 import { z } from 'zod';
+import { answerMfaCode, answerMfaSetup, answerSelectMfaType } from '../../auth/api-mfa.js';
 import { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
 import { matchesClientSecret } from '../../directory/client-secrets.js';
 import type { AppClient } from '../../directory/types.js';
@@ -95,6 +96,10 @@ async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; 
   }
 }
 
+/** The ChallengeResponses member that carries each factor's code. */
+const MFA_CODES = { SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE', SMS_MFA: 'SMS_MFA_CODE', EMAIL_OTP: 'EMAIL_OTP_CODE' } as const;
+const isMfaChallenge = (name: string): name is keyof typeof MFA_CODES => Object.hasOwn(MFA_CODES, name);
+
 /** RespondToAuthChallenge and AdminRespondToAuthChallenge. */
 async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string; ChallengeName: string; Session: string; ChallengeResponses?: Record<string, string> | undefined }) {
   const r = i.ChallengeResponses;
@@ -116,11 +121,18 @@ async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string
     for (const [k, v] of Object.entries(r ?? {})) if (k.startsWith('userAttributes.')) attributes[k.slice('userAttributes.'.length)] = v;
     return authResponse(await answerNewPassword(call.s, { ...base, newPassword: param(r, 'NEW_PASSWORD'), attributes }));
   }
+  const name = i.ChallengeName;
+  if (isMfaChallenge(name)) return authResponse(await answerMfaCode(call.s, { ...base, name, code: param(r, MFA_CODES[name]) }));
+  if (i.ChallengeName === 'SELECT_MFA_TYPE') return authResponse(await answerSelectMfaType(call.s, { ...base, answer: param(r, 'ANSWER') }));
+  if (i.ChallengeName === 'MFA_SETUP') return authResponse(await answerMfaSetup(call.s, { ...base, email: r?.EMAIL }));
   throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
 }
 
 const SIGN_IN_ERRORS = ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'] as const;
-const CHALLENGE_ERRORS = ['NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'ResourceNotFoundException'] as const;
+const CHALLENGE_ERRORS = [
+  'NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException',
+  'ResourceNotFoundException', 'CodeMismatchException', 'ExpiredCodeException', 'TooManyFailedAttemptsException', 'LimitExceededException', 'AliasExistsException',
+] as const;
 
 export const initiateAuth = defineAction({
   name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
@@ -131,8 +143,8 @@ export const initiateAuth = defineAction({
 });
 
 export const respondToAuthChallenge = defineAction({
-  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER.', state: 'partial',
-  notes: 'MFA and custom challenges are not served yet.',
+  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, the device ones, and MFA (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP).', state: 'partial',
+  notes: 'A recovery code (the broker’s own) answers any MFA challenge in place of the code. A wrong MFA code keeps the Session for another try, within the user’s limit of wrong answers. Custom challenges are not served yet.',
   errors: [...CHALLENGE_ERRORS],
   input: z.object({ ...respondInput, ...CLIENT_EXTRAS }),
   handle: (call, i) => respond(call, i),
@@ -149,8 +161,8 @@ export const adminInitiateAuth = defineAction({
 });
 
 export const adminRespondToAuthChallenge = defineAction({
-  name: 'AdminRespondToAuthChallenge', summary: "Answers a challenge of AdminInitiateAuth (NEW_PASSWORD_REQUIRED, PASSWORD_VERIFIER, the device ones).", state: 'partial', access: 'sigv4',
-  notes: 'MFA and custom challenges are not served yet.',
+  name: 'AdminRespondToAuthChallenge', summary: "Answers a challenge of AdminInitiateAuth (NEW_PASSWORD_REQUIRED, PASSWORD_VERIFIER, the device ones, MFA).", state: 'partial', access: 'sigv4',
+  notes: 'Custom challenges are not served yet.',
   errors: [...CHALLENGE_ERRORS],
   input: z.object({ UserPoolId, ...respondInput, ...ADMIN_EXTRAS }),
   handle: (call, i) => respond(call, i),

@@ -1,6 +1,7 @@
 // The signed-in user's own actions, with an access token: GetUser, ChangePassword, GlobalSignOut,
 // DeleteUser, ForgotPassword and ConfirmForgotPassword (these two with the client, not a token).
 import { z } from 'zod';
+import { mfaSettingsShape } from '../../native/mfa.js';
 import { readableAttributes } from '../../tokens/claims.js';
 import { callerOf } from '../access.js';
 import { defineAction } from '../action.js';
@@ -8,14 +9,13 @@ import { CLIENT_EXTRAS, ClientId, ConfirmationCode, Password, SecretHash, Token,
 import { deliveryShape, forClient } from './common.js';
 
 export const getUser = defineAction({
-  name: 'GetUser', summary: "The signed-in user's username and attributes.", state: 'partial',
-  notes: 'MFA settings are not reported yet (no MFA yet).',
+  name: 'GetUser', summary: "The signed-in user's username, attributes and MFA settings (UserMFASettingList, PreferredMfaSetting).", state: 'supported',
   errors: ['NotAuthorizedException'],
   input: z.object({ AccessToken: Token }),
   async handle(call, i) {
     const { client, user } = await callerOf(call.s, i.AccessToken);
     const attributes = { sub: user.sub, ...readableAttributes(client, user) };
-    return { Username: user.username, UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value: String(Value) })) };
+    return { Username: user.username, UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value: String(Value) })), ...mfaSettingsShape(user) };
   },
 });
 

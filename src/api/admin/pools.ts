@@ -79,7 +79,7 @@ const PoolName = z.string({ error: (i) => (i.input === undefined ? 'Member must 
 
 export const createUserPool = defineAction({
   name: 'CreateUserPool', summary: 'A new pool with the given settings; the broker chooses its Id.', state: 'partial', access: 'sigv4',
-  notes: `${IGNORED_NOTE} MfaConfiguration is kept but MFA is not enforced yet.`,
+  notes: IGNORED_NOTE,
   errors: ['InvalidParameterException', 'LimitExceededException'],
   input: z.object({ ...settingFields, PoolName, ...IGNORED }).superRefine((p, ctx) => checkPool(p as never, ctx)),
   async handle(call, i) {
@@ -166,8 +166,7 @@ const mfaConfig = (p: PoolSettings) => ({
 });
 
 export const getUserPoolMfaConfig = defineAction({
-  name: 'GetUserPoolMfaConfig', summary: 'The pool\'s MFA settings.', state: 'partial', access: 'sigv4',
-  notes: 'The settings are kept and returned; MFA is not enforced yet.',
+  name: 'GetUserPoolMfaConfig', summary: 'The pool\'s MFA settings.', state: 'supported', access: 'sigv4',
   errors: ['ResourceNotFoundException', 'InvalidParameterException'],
   input: z.object({ UserPoolId }),
   async handle(call, i) {
@@ -177,7 +176,7 @@ export const getUserPoolMfaConfig = defineAction({
 
 export const setUserPoolMfaConfig = defineAction({
   name: 'SetUserPoolMfaConfig', summary: 'Sets the pool\'s MFA settings (members not given are left as they are).', state: 'partial', access: 'sigv4',
-  notes: 'The settings are kept and returned; MFA is not enforced yet. WebAuthnConfiguration is ignored.',
+  notes: 'WebAuthnConfiguration is not served yet (no passkeys yet). ON or OPTIONAL needs at least one factor.',
   errors: ['ResourceNotFoundException', 'InvalidParameterException'],
   input: z.object({ UserPoolId, MfaConfiguration: poolFields.MfaConfiguration.unwrap().optional(), ...mfaFields, WebAuthnConfiguration: z.unknown().optional() }),
   async handle(call, i) {

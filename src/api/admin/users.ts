@@ -8,6 +8,7 @@ import { defineAction } from '../action.js';
 import { DeviceKey, deviceType } from '../actions/devices.js';
 import { adminInitiateAuth, adminRespondToAuthChallenge } from '../actions/auth.js';
 import { AttributeName, Attributes, Password, StringMap, Username } from '../fields.js';
+import { mfaSettingsShape } from '../../native/mfa.js';
 import { adminUser, attributeList, Limit, poolFor, seconds, UserPoolId, userType } from './common.js';
 
 const target = { UserPoolId, Username };
@@ -41,15 +42,14 @@ export const adminCreateUser = defineAction({
 });
 
 export const adminGetUser = defineAction({
-  name: 'AdminGetUser', summary: 'A user of the pool by username, alias or sub: attributes, status, dates.', state: 'partial', access: 'sigv4',
-  notes: 'MFA settings are not reported yet (no MFA yet).',
+  name: 'AdminGetUser', summary: 'A user of the pool by username, alias or sub: attributes, status, dates, MFA settings.', state: 'supported', access: 'sigv4',
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(target),
   async handle(call, i) {
     const { user } = await poolAndUser(call, i);
     return {
       Username: user.username, UserAttributes: attributeList({ sub: user.sub, ...user.attributes }), UserCreateDate: seconds(user.createdAt),
-      UserLastModifiedDate: seconds(user.updatedAt), Enabled: user.enabled, UserStatus: user.status,
+      UserLastModifiedDate: seconds(user.updatedAt), Enabled: user.enabled, UserStatus: user.status, ...mfaSettingsShape(user),
     };
   },
 });

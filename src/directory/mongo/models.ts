@@ -2,6 +2,7 @@
 // (non-sparse, non-partial, non-TTL) indexes and no collation, so FerretDB 1.24 serves them too.
 // Free-form values (settings, JWKs, flow data, audit detail) are JSON strings: their keys are data.
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { UserMfa } from '../types.js';
 
 const str = { type: String };
 const optStr = { type: String, default: null };
@@ -25,6 +26,8 @@ export interface UserDoc {
   attributes: Record<string, string>; passwordHash: string | null;
   /** Absent from documents written before it existed: read as null. */
   srpVerifier?: string | null;
+  /** Absent from documents written before it existed: read as null. */
+  mfa?: UserMfa | null;
   failedSignIns: number;
   lastFailedSignInAt: number | null; lockedUntil: number | null; createdAt: number; updatedAt: number;
   /** Bumped by every updateUser: the guard of its read-modify-write. */
@@ -133,7 +136,7 @@ function users() {
   const s = new Schema<UserDoc>(
     {
       _id: str, poolId: str, sub: str, username: str, usernameKey: str, status: str, enabled: Boolean,
-      attributes: { type: Schema.Types.Mixed, default: {} }, passwordHash: optStr, srpVerifier: optStr,
+      attributes: { type: Schema.Types.Mixed, default: {} }, passwordHash: optStr, srpVerifier: optStr, mfa: { type: Schema.Types.Mixed, default: null },
       failedSignIns: { type: Number, default: 0 },
       lastFailedSignInAt: optNum, lockedUntil: optNum, createdAt: num, updatedAt: num, version: { type: Number, default: 0 },
       search: { type: [String], default: [] },

@@ -16,7 +16,7 @@ import type { PoolCase } from './pools.js';
 export const toUser = (d: UserDoc): User => ({
   id: d._id, poolId: d.poolId, sub: d.sub, username: d.username, status: d.status as UserStatus, enabled: d.enabled,
   attributes: { ...(d.attributes ?? {}) }, passwordHash: d.passwordHash ?? null,
-  srpVerifier: d.srpVerifier ?? null, failedSignIns: d.failedSignIns ?? 0,
+  srpVerifier: d.srpVerifier ?? null, mfa: d.mfa ?? null, failedSignIns: d.failedSignIns ?? 0,
   lastFailedSignInAt: d.lastFailedSignInAt ?? null, lockedUntil: d.lockedUntil ?? null, createdAt: d.createdAt, updatedAt: d.updatedAt,
 });
 
@@ -52,7 +52,7 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
       const doc: UserDoc = {
         _id: user.id, poolId: user.poolId, sub: user.sub, username: user.username,
         usernameKey: usernameKey(user.username, caseSensitive), status: user.status, enabled: user.enabled,
-        attributes: user.attributes, passwordHash: user.passwordHash, srpVerifier: user.srpVerifier, failedSignIns: 0, lastFailedSignInAt: null,
+        attributes: user.attributes, passwordHash: user.passwordHash, srpVerifier: user.srpVerifier, mfa: null, failedSignIns: 0, lastFailedSignInAt: null,
         lockedUntil: null, createdAt: now, updatedAt: now, version: 0, search: searchEntries(user),
       };
       try {
@@ -112,7 +112,7 @@ export function mongoUsers(m: Models, caseOf: PoolCase): UserStore {
             { _id: userId, poolId, version: current.version },
             {
               $set: {
-                status: next.status, enabled: next.enabled, passwordHash: next.passwordHash, srpVerifier: next.srpVerifier,
+                status: next.status, enabled: next.enabled, passwordHash: next.passwordHash, srpVerifier: next.srpVerifier, mfa: next.mfa,
                 attributes: next.attributes,
                 search: searchEntries(next), updatedAt: next.updatedAt,
               },

@@ -116,4 +116,7 @@ export const MIGRATIONS: string[] = [
   /* 7: the value an attribute update waits to apply (OneTimeCode.pending, UserAttributeUpdateSettings); null for existing codes */ `
   ALTER TABLE one_time_codes ADD COLUMN pending TEXT;
   `,
+  /* 8: the user's second factors (User.mfa, JSON; secrets sealed by the caller); null for existing users */ `
+  ALTER TABLE users ADD COLUMN mfa TEXT;
+  `,
 ];

@@ -11,14 +11,14 @@ import type { PoolCase } from './pools.js';
 
 interface UserRow {
   id: string; pool_id: string; sub: string; username: string; username_key: string; status: string; enabled: number;
-  attributes: string; password_hash: string | null; srp_verifier: string | null; failed_sign_ins: number; last_failed_sign_in_at: number | null;
+  attributes: string; password_hash: string | null; srp_verifier: string | null; mfa: string | null; failed_sign_ins: number; last_failed_sign_in_at: number | null;
   locked_until: number | null; created_at: number; updated_at: number;
 }
 
 export const toUser = (r: UserRow): User => ({
   id: r.id, poolId: r.pool_id, sub: r.sub, username: r.username, status: r.status as User['status'],
   enabled: r.enabled === 1, attributes: JSON.parse(r.attributes), passwordHash: r.password_hash,
-  srpVerifier: r.srp_verifier, failedSignIns: r.failed_sign_ins, lastFailedSignInAt: r.last_failed_sign_in_at, lockedUntil: r.locked_until,
+  srpVerifier: r.srp_verifier, mfa: r.mfa ? JSON.parse(r.mfa) : null, failedSignIns: r.failed_sign_ins, lastFailedSignInAt: r.last_failed_sign_in_at, lockedUntil: r.locked_until,
   createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
@@ -90,8 +90,8 @@ export class SqliteUsers implements UserStore {
       if (!current) throw new NotFound('UserNotFoundException', 'User does not exist.');
       const next = applyUserPatch(current, patch);
       this.db
-        .prepare('UPDATE users SET status = ?, enabled = ?, password_hash = ?, srp_verifier = ?, attributes = ?, updated_at = ? WHERE id = ?')
-        .run(next.status, next.enabled ? 1 : 0, next.passwordHash, next.srpVerifier, json(next.attributes), next.updatedAt, userId);
+        .prepare('UPDATE users SET status = ?, enabled = ?, password_hash = ?, srp_verifier = ?, mfa = ?, attributes = ?, updated_at = ? WHERE id = ?')
+        .run(next.status, next.enabled ? 1 : 0, next.passwordHash, next.srpVerifier, next.mfa ? json(next.mfa) : null, json(next.attributes), next.updatedAt, userId);
       this.writeSearch(next);
       return next;
     });
