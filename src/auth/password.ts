@@ -1,12 +1,15 @@
-// The password entrance, and the challenge that continues it after a sign-up's confirmation code.
-// Checking the password (lockout, unknown users that cost what known ones do) is the native
-// accounts' work; what happens once the user is known is admit.ts's.
+// The hosted pages' password entrance, the challenge that continues it after a sign-up's confirmation
+// code, and its MFA prompts. Checking the password (lockout, unknown users that cost what known ones
+// do) is the native accounts' work; which second factor is asked is mfa.ts's; admission is admit.ts's.
 import type { AppClient, Pool, User } from '../directory/types.js';
 import type { SignInContext } from '../native/accounts.js';
-import { UserNotConfirmedException } from '../native/errors.js';
+import { CodeMismatchException, NotAuthorizedException, UserNotConfirmedException } from '../native/errors.js';
+import { otpauthUri } from '../native/mfa.js';
+import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
 import type { ValidRequest } from './app-request.js';
-import { admitAndFinish } from './admit.js';
+import { admitAndFinish, type Entrance, type SignInFacts } from './admit.js';
 import type { AuthDeps } from './deps.js';
+import { chosenFactor, factorChallenge, proveFactor, secondFactorChallenge, type MfaFlow } from './mfa.js';
 import { CHALLENGE_MS, newHandle, saveFlow, takeFlow } from './flows.js';
 import { failed, isRefusal, type AuthResult, type ChallengeName } from './results.js';
 
@@ -47,13 +50,97 @@ export async function signInWithPassword(d: AuthDeps, i: PasswordSignIn): Promis
   }
   // A temporary password is no way in until it is replaced.
   if (user.status === 'FORCE_CHANGE_PASSWORD') return challenge(d, i.pool, user, 'NEW_PASSWORD_REQUIRED');
-  return admitAndFinish(d, { pool: i.pool, request: i.request, user, via: 'COGNITO', entrance: 'password', ip: i.ip, previousSession: i.previousSession });
+  return viaSecondFactor(d, { ...i, user, entrance: 'password' });
+}
+
+interface HostedSignIn { pool: Pool; request: ValidRequest; user: User; entrance: Entrance; ip: string | null; previousSession?: string | undefined }
+
+/**
+ * The pool's MFA on the hosted pages, as mfa.ts decides it for every door: the challenge (its handle
+ * for this browser's cookie, bound to the app's client), or the finished sign-in when none is asked.
+ * An MFA_SETUP here enrols an authenticator app: its secret is made now, for the page to show.
+ */
+async function viaSecondFactor(d: AuthDeps, i: HostedSignIn): Promise<AuthResult> {
+  try {
+    const c = await secondFactorChallenge(d, i.pool, i.user);
+    if (!c) return await admitAndFinish(d, { pool: i.pool, request: i.request, user: i.user, via: 'COGNITO', entrance: i.entrance, ip: i.ip, previousSession: i.previousSession });
+    const parameters = { ...c.parameters };
+    if (c.name === 'MFA_SETUP') {
+      if (!c.mfa.choices?.includes('SOFTWARE_TOKEN_MFA')) return await hostedEmailSetup(d, i);
+      const secret = await d.secondFactors.associateTotp(i.pool, i.user);
+      Object.assign(parameters, { SECRET_CODE: secret, OTPAUTH_URI: otpauthUri(secret, i.pool.settings.PoolName, i.user.attributes.email ?? i.user.username) });
+    }
+    return await hostedChallenge(d, i, c.name, c.mfa, parameters);
+  } catch (err) {
+    if (isRefusal(err)) return failed(err, i.request.params);
+    throw err;
+  }
+}
+
+/** MFA_SETUP where only e-mail can be set up: a code to the user's address enrols it. */
+async function hostedEmailSetup(d: AuthDeps, i: HostedSignIn): Promise<AuthResult> {
+  const email = i.user.attributes.email;
+  if (!email) return failed(new NotAuthorizedException('MFA is required, and this account has no email address to send codes to. Ask your administrator.'), i.request.params);
+  const c = await factorChallenge(d, i.pool, i.user, 'EMAIL_OTP', email);
+  return hostedChallenge(d, i, c.name, c.mfa, c.parameters);
+}
+
+async function hostedChallenge(d: AuthDeps, i: HostedSignIn, name: ChallengeName, mfa: MfaFlow, parameters: Record<string, string>): Promise<AuthResult> {
+  const session = newHandle();
+  await saveFlow(d, 'challenge', i.pool.id, session, { name, userId: i.user.id, clientId: i.request.client.clientId, entrance: i.entrance, mfa }, d.now() + MFA_CHALLENGE_MS);
+  return { kind: 'challenge', name, session, user: i.user, parameters };
+}
+
+/** How long a hosted MFA prompt waits for its answer. */
+const MFA_CHALLENGE_MS = 15 * 60_000;
+
+const HOSTED_MFA: ReadonlySet<ChallengeName> = new Set(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP', 'SELECT_MFA_TYPE', 'MFA_SETUP']);
+
+/**
+ * Answers the hosted MFA prompt this browser's handle names, for this app only: a factor's code (or a
+ * recovery code) signs in; a choice leads to that factor's prompt; MFA_SETUP's first code enrols the
+ * app and gives the user ten recovery codes, shown once. A wrong code keeps the prompt (`retry`).
+ */
+export async function answerHostedMfa(
+  d: AuthDeps, i: { pool: Pool; request: ValidRequest; session: string | undefined; answer: string; ip: string | null; previousSession?: string | undefined },
+): Promise<AuthResult & { retry?: string }> {
+  const flow = await takeFlow(d, 'challenge', i.pool.id, i.session);
+  const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
+  if (!flow || !user || !flow.mfa || !HOSTED_MFA.has(flow.name) || flow.clientId !== i.request.client.clientId)
+    return failed(new NotAuthorizedException('This sign-in has expired. Sign in again.'), i.request.params);
+  const on: HostedSignIn = { pool: i.pool, request: i.request, user, entrance: (flow.entrance ?? 'password') as Entrance, ip: i.ip, previousSession: i.previousSession };
+  const finish = (u: User, secondFactor: SignInFacts['secondFactor']) =>
+    admitAndFinish(d, { pool: i.pool, request: i.request, user: u, via: 'COGNITO', entrance: on.entrance, ip: i.ip, previousSession: i.previousSession, ...(secondFactor ? { secondFactor } : {}) });
+  try {
+    if (flow.name === 'SELECT_MFA_TYPE') {
+      const c = await factorChallenge(d, i.pool, user, chosenFactor(flow.mfa, i.answer));
+      return await hostedChallenge(d, on, c.name, c.mfa, c.parameters);
+    }
+    if (flow.name === 'MFA_SETUP') {
+      const enrolled = await d.secondFactors.verifyTotp(i.pool, user, i.answer, 'Authenticator app');
+      const enabled = await d.secondFactors.enable(i.pool, enrolled, 'SOFTWARE_TOKEN_MFA');
+      const recoveryCodes = await d.secondFactors.newRecoveryCodes(i.pool, enabled);
+      const done = await finish(enabled, 'SOFTWARE_TOKEN_MFA');
+      return done.kind === 'authenticated' ? { ...done, recoveryCodes } : done;
+    }
+    const { user: proven, proven: by } = await proveFactor(d, i.pool, user, flow.mfa, i.answer);
+    return await finish(proven, by);
+  } catch (err) {
+    if (err instanceof CodeMismatchException || err instanceof EnableSoftwareTokenMfaException) {
+      // The same prompt takes another try, within the user's limit of wrong answers.
+      const { expiresAt, ...kept } = flow;
+      await saveFlow(d, 'challenge', i.pool.id, i.session!, kept, expiresAt);
+      return { ...failed(new CodeMismatchException(), i.request.params), retry: flow.name };
+    }
+    if (isRefusal(err)) return failed(err, i.request.params);
+    throw err;
+  }
 }
 
 /** A new account waits for its code; a sign-up already confirmed signs in. */
 export async function afterSignUp(d: AuthDeps, i: { pool: Pool; request: ValidRequest; user: User; confirmed: boolean; ip: string | null; previousSession?: string }): Promise<AuthResult> {
   if (!i.confirmed) return challenge(d, i.pool, i.user, 'CONFIRM_SIGN_UP');
-  return admitAndFinish(d, { pool: i.pool, request: i.request, user: i.user, via: 'COGNITO', entrance: 'confirmation', ip: i.ip, previousSession: i.previousSession });
+  return viaSecondFactor(d, { ...i, entrance: 'confirmation' });
 }
 
 /**
@@ -63,5 +150,5 @@ export async function afterSignUp(d: AuthDeps, i: { pool: Pool; request: ValidRe
 export async function answerConfirmation(d: AuthDeps, i: { pool: Pool; request: ValidRequest; session: string | undefined; user: User; ip: string | null; previousSession?: string }): Promise<AuthResult | null> {
   const pending = await takeFlow(d, 'challenge', i.pool.id, i.session);
   if (!pending || pending.name !== 'CONFIRM_SIGN_UP' || pending.userId !== i.user.id) return null;
-  return admitAndFinish(d, { pool: i.pool, request: i.request, user: i.user, via: 'COGNITO', entrance: 'confirmation', ip: i.ip, previousSession: i.previousSession });
+  return viaSecondFactor(d, { ...i, entrance: 'confirmation' });
 }

@@ -33,8 +33,11 @@ export type AuthResult =
   | { kind: 'challenge'; name: ChallengeName; session: string; user: User | null; parameters: Record<string, string> }
   /** Signed in through the API: the tokens themselves (no browser session), and a new device to confirm when the pool tracks them. */
   | { kind: 'tokens'; user: User; tokens: IssuedTokens; newDevice?: { DeviceKey: string; DeviceGroupKey: string } }
-  /** Signed in: back to the app with a code (`to`), in a new hosted session or the one it came with (`session` null). */
-  | { kind: 'authenticated'; user: User; to: string; session: NewSession | null }
+  /**
+   * Signed in: back to the app with a code (`to`), in a new hosted session or the one it came with
+   * (`session` null); `recoveryCodes` just issued, for the page to show once before it goes on.
+   */
+  | { kind: 'authenticated'; user: User; to: string; session: NewSession | null; recoveryCodes?: string[] }
   /** Refused: `app` is the request to send the user back to (with an OAuth error), when it is known; `provider` the one that answered. */
   | { kind: 'failed'; error: BrokerError; app: AuthorizeParams | null; provider?: string };
 

@@ -2,14 +2,18 @@
 // app's authorize parameters, so a finished sign-in (or a confirmed new account) continues to the
 // app's redirect URI with a code, as on Cognito's hosted UI.
 import type { Context } from 'koa';
+import QRCode from 'qrcode';
 import {
-  accountContext, afterSignUp, answerConfirmation, isRefusal, pickParams, signInWithPassword, validateAuthorize,
+  accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, pickParams, signInWithPassword, validateAuthorize,
   type AuthResult, type AuthorizeParams, type ValidRequest,
 } from '../auth/index.js';
 import type { Pool } from '../directory/types.js';
 import { browserOf, setChallenge, setSession, showPage as show, takeChallenge } from '../http/browser.js';
 import type { Services } from '../services.js';
-import { confirmPage, errorPage, forgotPage, linkTo, loginPage, resetPage, signUpAttributes, signUpPage, type PageContext } from '../views/pages.js';
+import { Html } from '../views/html.js';
+import {
+  confirmPage, errorPage, forgotPage, linkTo, loginPage, mfaPage, recoveryCodesPage, resetPage, signUpAttributes, signUpPage, type MfaPrompt, type PageContext,
+} from '../views/pages.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { pageStatusOf } from './errors.js';
 
@@ -45,16 +49,26 @@ function refusal(err: unknown): { status: number; message: string } {
  * POST answered with a redirect to GET); a pending confirmation marks this browser and goes to the
  * confirmation page; a refusal shows `again` with the message.
  */
-function renderSignIn(ctx: Context, s: Services, pool: Pool, c: PageContext, username: string, result: AuthResult, again: (error: string, status: number) => Promise<void>): Promise<void> | void {
+async function renderSignIn(ctx: Context, s: Services, pool: Pool, c: PageContext, username: string, result: AuthResult, again: (error: string, status: number) => Promise<void>): Promise<void> {
   switch (result.kind) {
     case 'authenticated':
       if (result.session) setSession(ctx, s, pool.id, result.session);
+      // Recovery codes just made are shown this once; the page's link goes on to the app.
+      if (result.recoveryCodes) return show(ctx, 200, recoveryCodesPage(pool.settings.PoolName, result.recoveryCodes, result.to));
       ctx.status = 303;
       return ctx.redirect(result.to);
     case 'challenge':
       if (result.name === 'CONFIRM_SIGN_UP') {
         setChallenge(ctx, s, pool.id, result.session);
         return toConfirm(ctx, c, username);
+      }
+      if (MFA_PAGES.has(result.name)) {
+        setChallenge(ctx, s, pool.id, result.session);
+        const p = result.parameters;
+        return show(ctx, 200, mfaPage(c, await mfaPrompt({
+          challenge: result.name, destination: p.CODE_DELIVERY_DESTINATION, secret: p.SECRET_CODE, uri: p.OTPAUTH_URI,
+          choices: p.MFAS_CAN_CHOOSE ? (JSON.parse(p.MFAS_CAN_CHOOSE) as string[]) : undefined,
+        })));
       }
       // The hosted pages have no new-password step yet: the reset flow sets one, rather than letting the temporary one become permanent.
       return again('You need to choose a new password. Use “Forgot your password?” to set one.', 400);
@@ -64,6 +78,13 @@ function renderSignIn(ctx: Context, s: Services, pool: Pool, c: PageContext, use
     case 'failed':
       return again(result.error.message, pageStatusOf(result.error));
   }
+}
+
+const MFA_PAGES = new Set(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP', 'SELECT_MFA_TYPE', 'MFA_SETUP']);
+
+/** An MFA page's prompt, the QR code of an authenticator secret drawn here (an inline SVG: no outside asset). */
+async function mfaPrompt(p: MfaPrompt): Promise<MfaPrompt> {
+  return p.uri ? { ...p, qr: new Html(await QRCode.toString(p.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })) } : p;
 }
 
 /** A hosted form's post: CSRF-checked, its authorize parameters valid; null when a page was already answered. */
@@ -106,6 +127,25 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
   const result = await signInWithPassword(s, { pool, request: req, username, password: text(form, 'password'), ip, previousSession: session });
   await renderSignIn(ctx, s, pool, c, username, result, async (error, status) =>
     show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
+}
+
+/** The MFA prompt's answer: a code (or recovery code), or the factor chosen. A wrong code shows the same prompt again. */
+export async function mfaPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { form, req, c } = posted;
+  const { ip, session } = browserOf(ctx, s, pool.id);
+  const handle = takeChallenge(ctx, s, pool.id);
+  const result = await answerHostedMfa(s, { pool, request: req, session: handle, answer: (text(form, 'answer') || text(form, 'code')).trim(), ip, previousSession: session });
+  const shown: MfaPrompt = {
+    challenge: text(form, 'challenge'), destination: text(form, 'destination') || undefined, secret: text(form, 'secret') || undefined,
+    uri: text(form, 'uri') || undefined, choices: text(form, 'choices') ? text(form, 'choices').split(' ') : undefined,
+  };
+  await renderSignIn(ctx, s, pool, c, '', result, async (error, status) => {
+    if (!('retry' in result) || !handle) return show(ctx, status, loginPage({ ...c, error }, '', await providersOf(s, pool, req)));
+    setChallenge(ctx, s, pool.id, handle);
+    show(ctx, status, mfaPage({ ...c, error }, await mfaPrompt(shown)));
+  });
 }
 
 export async function signUpGet(ctx: Context, s: Services, pool: Pool): Promise<void> {

@@ -28,7 +28,7 @@ label{display:block;font-weight:600;margin:.9rem 0 .25rem}input{width:100%;paddi
 input:focus{outline:2px solid #2f5bea;border-color:#2f5bea}button{width:100%;margin-top:1.25rem;padding:.75rem;font-size:1rem;font-weight:600;border:0;border-radius:6px;background:#2f5bea;color:#fff;cursor:pointer}
 .alt{margin-top:.6rem;background:#fff;color:#1d2330;border:1px solid #b8bfcc}.error{background:#fdecec;color:#8a1c1c;padding:.6rem .75rem;border-radius:6px}
 .notice{background:#e8f3ec;color:#1d5b34;padding:.6rem .75rem;border-radius:6px}.links{margin-top:1.25rem;font-size:.95rem}.links a{color:#2f5bea}
-.hint{font-size:.85rem;color:#5b6475;margin:.25rem 0 0}a.idp{display:block;text-align:center;padding:.7rem;border:1px solid #1d2330;border-radius:6px;color:#1d2330;font-weight:600;text-decoration:none}p.or{text-align:center;color:#5b6475;margin:1rem 0 0}@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}`;
+.hint{font-size:.85rem;color:#5b6475;margin:.25rem 0 0}a.idp{display:block;text-align:center;padding:.7rem;border:1px solid #1d2330;border-radius:6px;color:#1d2330;font-weight:600;text-decoration:none}p.or{text-align:center;color:#5b6475;margin:1rem 0 0}.qr svg{display:block;width:12rem;height:12rem;margin:.5rem auto}ol.codes{columns:2;font-size:1.05rem}@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}`;
 
 export function page(o: { title: string; poolName: string; body: Html; error?: string | null; notice?: string | null }): string {
   return html`<!doctype html>

@@ -125,6 +125,63 @@ ${field('password', 'New password', { type: 'password', autocomplete: 'new-passw
   });
 }
 
+/**
+ * What an MFA page shows of its challenge. Carried in hidden fields so that a wrong code can show the
+ * page again; the server trusts only its own flow, never these.
+ */
+export interface MfaPrompt {
+  challenge: string;
+  destination?: string;
+  choices?: string[];
+  /** MFA_SETUP: the new authenticator secret, its otpauth URI, and the URI drawn as an SVG QR code. */
+  secret?: string;
+  uri?: string;
+  qr?: Html;
+}
+
+const FACTOR_CHOICE: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Use my authenticator app', SMS_MFA: 'Text me a code', EMAIL_OTP: 'Email me a code' };
+
+const codeField = (hint: string) =>
+  html`<label for="f-code">Code</label><input id="f-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required><p class="hint">${hint}</p>`;
+
+export function mfaPage(c: PageContext, p: MfaPrompt): string {
+  const keep = { challenge: p.challenge, destination: p.destination, secret: p.secret, uri: p.uri, choices: p.choices?.join(' ') };
+  const poolName = c.pool.settings.PoolName;
+  const recovery = 'Lost your device? Enter one of your recovery codes instead.';
+  switch (p.challenge) {
+    case 'SELECT_MFA_TYPE':
+      return page({
+        title: 'How do you want to verify it is you?', poolName, error: c.error, notice: c.notice,
+        body: html`${(p.choices ?? []).map((f) => form(c, '/mfa', html``, FACTOR_CHOICE[f] ?? f, { ...keep, answer: f }, f !== p.choices?.[0]))}`,
+      });
+    case 'MFA_SETUP':
+      return page({
+        title: 'Set up your authenticator app', poolName, error: c.error, notice: c.notice,
+        body: html`<p>This account needs a second step at sign-in. Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
+${p.qr ? html`<div class="qr">${p.qr}</div>` : ''}<p class="hint">Key: <code id="totp-secret">${(p.secret ?? '').replace(/(.{4})/g, '$1 ').trim()}</code></p>
+${form(c, '/mfa', codeField('The code changes every 30 seconds.'), 'Verify and sign in', keep)}`,
+      });
+    case 'SOFTWARE_TOKEN_MFA':
+      return page({ title: 'Enter your authenticator code', poolName, error: c.error, notice: c.notice, body: form(c, '/mfa', codeField(recovery), 'Verify', keep) });
+    default:
+      return page({
+        title: 'Enter the code we sent you', poolName, error: c.error, notice: c.notice ?? (p.destination ? `We sent a code to ${p.destination}.` : null),
+        body: form(c, '/mfa', codeField(recovery), 'Verify', keep),
+      });
+  }
+}
+
+/** The recovery codes just made, shown this once, and the way on to the app. */
+export function recoveryCodesPage(poolName: string, codes: string[], continueTo: string): string {
+  return page({
+    title: 'Save your recovery codes', poolName,
+    notice: 'Your authenticator app is set up.',
+    body: html`<p>If you lose your phone, each of these codes signs you in once in place of the app’s code. Keep them somewhere safe: they will not be shown again.</p>
+<ol class="codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+<p><a class="idp" href="${continueTo}">I have saved them. Continue</a></p>`,
+  });
+}
+
 export function errorPage(poolName: string, message: string): string {
   return page({ title: 'Something is wrong with this request', poolName, error: message, body: html`<p>Go back to the app and try again.</p>` });
 }
