@@ -26,6 +26,6 @@ export function checkSecretHash(s: Services, client: AppClient, username: string
 }
 
 /** The client's ExplicitAuthFlows (Cognito's default set when none are declared, schema.ts) allows this flow. */
-export function checkAuthFlow(client: AppClient, flow: 'ALLOW_USER_PASSWORD_AUTH' | 'ALLOW_ADMIN_USER_PASSWORD_AUTH' | 'ALLOW_USER_SRP_AUTH' | 'ALLOW_REFRESH_TOKEN_AUTH'): void {
+export function checkAuthFlow(client: AppClient, flow: 'ALLOW_USER_PASSWORD_AUTH' | 'ALLOW_ADMIN_USER_PASSWORD_AUTH' | 'ALLOW_USER_SRP_AUTH' | 'ALLOW_REFRESH_TOKEN_AUTH' | 'ALLOW_USER_AUTH'): void {
   if (!client.settings.ExplicitAuthFlows.includes(flow)) throw apiException('InvalidParameterException', `${flow.replace('ALLOW_', '')} flow not enabled for this client`);
 }

@@ -3,6 +3,7 @@
 // Session. A wrong code keeps the Session for another try (as Cognito's does), within the user's limit
 // of wrong answers; a Session is single use otherwise, and bound to its client and user.
 import type { AppClient, Pool, User } from '../directory/types.js';
+import type { BrokerError } from '../shared/errors.js';
 import { CodeMismatchException, InvalidParameterException, UserNotFoundException } from '../native/errors.js';
 import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
 import { challenge, issue, newSession, sessionExpired, takeChallenge, withoutExpiry, type ApiSignIn } from './api-signin.js';
@@ -16,8 +17,13 @@ type Answer = ApiSignIn & { session: string; username: string };
 type Flow = FlowData['challenge'] & { expiresAt: number };
 
 /** The challenge's user, when the answer names them (by username or alias). */
-async function challenged(d: AuthDeps, i: Answer, name: ChallengeName): Promise<{ flow: Flow; user: User } | { refused: ReturnType<typeof sessionExpired> | UserNotFoundException }> {
+async function challenged(d: AuthDeps, i: Answer, name: ChallengeName): Promise<{ flow: Flow; user: User } | { refused: BrokerError }> {
   const flow = await takeChallenge(d, i, i.session, name);
+  // A code-only first factor for a name that reaches no one: every code is wrong, as it would be for a user.
+  if (flow?.mfa?.firstFactor && !flow.userId) {
+    await saveFlow(d, 'challenge', i.pool.id, i.session, withoutExpiry(flow), flow.expiresAt);
+    return { refused: new CodeMismatchException() };
+  }
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user || !flow.mfa) return { refused: sessionExpired() };
   if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return { refused: new UserNotFoundException() };
@@ -26,13 +32,16 @@ async function challenged(d: AuthDeps, i: Answer, name: ChallengeName): Promise<
 
 const entranceOf = (flow: Flow) => (flow.entrance ?? 'api-srp') as Entrance;
 
-/** RespondToAuthChallenge with a factor's code (SOFTWARE_TOKEN_MFA_CODE, SMS_MFA_CODE, EMAIL_OTP_CODE) or a recovery code. */
-export async function answerMfaCode(d: AuthDeps, i: Answer & { name: 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP'; code: string }): Promise<AuthResult> {
+/**
+ * RespondToAuthChallenge with a factor's code (SOFTWARE_TOKEN_MFA_CODE, SMS_MFA_CODE, EMAIL_OTP_CODE,
+ * SMS_OTP_CODE) or a recovery code: the second factor, or USER_AUTH's code-only first one.
+ */
+export async function answerMfaCode(d: AuthDeps, i: Answer & { name: 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP' | 'SMS_OTP'; code: string }): Promise<AuthResult> {
   const c = await challenged(d, i, i.name);
   if ('refused' in c) return failed(c.refused);
   try {
     const { user, proven } = await proveFactor(d, i.pool, c.user, c.flow.mfa!, i.code);
-    return await issue(d, i, user, entranceOf(c.flow), proven);
+    return await issue(d, i, user, entranceOf(c.flow), c.flow.mfa!.firstFactor ? undefined : proven);
   } catch (err) {
     // Another try with the same Session; the user's limit of wrong answers still counts each.
     if (err instanceof CodeMismatchException) await saveFlow(d, 'challenge', i.pool.id, i.session, withoutExpiry(c.flow), c.flow.expiresAt);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BrokerError } from '../shared/errors.js';
 import type { AppClient, Device, Pool, User } from '../directory/types.js';
+import { confirmationDestination } from '../native/codes.js';
 import { deviceNotFound, isDeviceNotFound } from '../native/devices.js';
 import { NotAuthorizedException, UserNotFoundException, InvalidParameterException } from '../native/errors.js';
 import { isValidA, srpPoolName, type SrpVerifier } from '../native/srp.js';
@@ -237,13 +238,19 @@ export async function signUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>
 }
 
 /**
- * ConfirmSignUp's Session, given only when the call carried the sign-up's own Session (same client,
- * same user, unexpired, once): the confirmed user may then be signed in with it (InitiateAuth
- * USER_AUTH) without a second code. A missing or stale one confirms all the same and gives none.
+ * ConfirmSignUp's Session, for InitiateAuth USER_AUTH to sign the confirmed user in without a second
+ * code: when the call carried the sign-up's own Session (same client, same user, unexpired, once), or
+ * when the code just proven is itself a way in here (the pool allows that code-only first factor,
+ * EMAIL_OTP or SMS_OTP, for the address it went to). Otherwise none: the account is confirmed all the same.
  */
 export async function confirmedSignUpSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, session: string | undefined, user: User): Promise<string | undefined> {
-  if (!session) return undefined;
-  const flow = await takeChallenge(d, i, session, 'CONFIRM_SIGN_UP');
-  if (flow?.userId !== user.id) return undefined;
+  if (session) {
+    const flow = await takeChallenge(d, i, session, 'CONFIRM_SIGN_UP');
+    if (flow?.userId !== user.id) return undefined;
+  } else {
+    const dest = confirmationDestination(i.pool.settings, user.attributes);
+    const factor = dest?.attribute === 'email' ? 'EMAIL_OTP' : dest?.attribute === 'phone_number' ? 'SMS_OTP' : null;
+    if (!factor || !i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes(factor)) return undefined;
+  }
   return newSession(d, i, 'SIGNED_UP', { userId: user.id });
 }

@@ -16,6 +16,8 @@ export interface MfaFlow {
   choices?: MfaFactor[];
   /** MFA_SETUP: the app's code was verified (VerifySoftwareToken); answering MFA_SETUP now signs in. */
   verified?: boolean;
+  /** USER_AUTH's code-only first factor (no password before it, no MFA after it). */
+  firstFactor?: boolean;
   /** An EMAIL_OTP challenge that enrols this address as the user's e-mail factor once its code is proven. */
   enrolEmail?: string;
 }

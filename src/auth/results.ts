@@ -18,19 +18,22 @@ export interface NewSession {
  * (the broker's own name): a sign-up just confirmed by its code, whose Session InitiateAuth USER_AUTH
  * may take instead of a first factor. SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP: the second factor's code;
  * SELECT_MFA_TYPE: the user picks one of several; MFA_SETUP: MFA is required and the user enrols a factor first.
+ * SELECT_CHALLENGE: USER_AUTH's choice of first factor; EMAIL_OTP and SMS_OTP are also its code-only first factors.
  */
 export type ChallengeName =
   | 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' | 'SIGNED_UP'
-  | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP' | 'SELECT_MFA_TYPE' | 'MFA_SETUP';
+  | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP' | 'SELECT_MFA_TYPE' | 'MFA_SETUP'
+  | 'SELECT_CHALLENGE' | 'SMS_OTP';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */
   | { kind: 'redirect'; to: string }
   /**
    * The sign-in waits for an answer; `session` is the opaque handle that answers it (single use);
-   * `parameters` are Cognito's ChallengeParameters. `user` is null while no user is proven (SRP).
+   * `parameters` are Cognito's ChallengeParameters. `user` is null while no user is proven (SRP);
+   * `available`: SELECT_CHALLENGE's AvailableChallenges.
    */
-  | { kind: 'challenge'; name: ChallengeName; session: string; user: User | null; parameters: Record<string, string> }
+  | { kind: 'challenge'; name: ChallengeName; session: string; user: User | null; parameters: Record<string, string>; available?: string[] }
   /** Signed in through the API: the tokens themselves (no browser session), and a new device to confirm when the pool tracks them. */
   | { kind: 'tokens'; user: User; tokens: IssuedTokens; newDevice?: { DeviceKey: string; DeviceGroupKey: string } }
   /**

@@ -230,8 +230,21 @@ export const poolFields = {
     .strictObject({ AttributesRequireVerificationBeforeUpdate: z.array(z.enum(['email', 'phone_number'])).max(2).default([]) })
     .optional(),
   Policies: z
-    .strictObject({ PasswordPolicy: passwordPolicySchema.default(passwordPolicySchema.parse({})) })
-    .default({ PasswordPolicy: passwordPolicySchema.parse({}) }),
+    .strictObject({
+      PasswordPolicy: passwordPolicySchema.default(passwordPolicySchema.parse({})),
+      /**
+       * Choice-based sign-in (InitiateAuth USER_AUTH): the first factors offered. PASSWORD (served as
+       * PASSWORD and PASSWORD_SRP) is always among them, as in Cognito; EMAIL_OTP and SMS_OTP sign in
+       * with a code and no password, and need MFA OFF or OPTIONAL.
+       */
+      SignInPolicy: z
+        .strictObject({
+          AllowedFirstAuthFactors: z.array(z.enum(['PASSWORD', 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'])).min(1).max(4)
+            .refine((f) => f.includes('PASSWORD'), 'must include PASSWORD').default(['PASSWORD']),
+        })
+        .default({ AllowedFirstAuthFactors: ['PASSWORD'] }),
+    })
+    .default({ PasswordPolicy: passwordPolicySchema.parse({}), SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD'] } }),
   Schema: z.array(schemaAttribute).max(50 + STANDARD_ATTRIBUTES.length).default([]),
   AdminCreateUserConfig: z
     .strictObject({
@@ -331,6 +344,9 @@ export function checkPool(p: PoolShape, ctx: z.RefinementCtx): void {
   // As Cognito: MFA on (or optional) needs a factor to ask for.
   if (p.MfaConfiguration !== undefined && p.MfaConfiguration !== 'OFF' && !p.SoftwareTokenMfaConfiguration?.Enabled && !p.SmsMfaConfiguration && !p.EmailMfaConfiguration)
     ctx.addIssue({ code: 'custom', path: ['MfaConfiguration'], message: 'needs SoftwareTokenMfaConfiguration.Enabled, SmsMfaConfiguration or EmailMfaConfiguration' });
+  // As Cognito: a code alone is no sign-in where a second factor is required.
+  if (p.MfaConfiguration === 'ON' && p.Policies?.SignInPolicy?.AllowedFirstAuthFactors.some((f) => f === 'EMAIL_OTP' || f === 'SMS_OTP'))
+    ctx.addIssue({ code: 'custom', path: ['Policies', 'SignInPolicy', 'AllowedFirstAuthFactors'], message: 'EMAIL_OTP and SMS_OTP need MfaConfiguration OFF or OPTIONAL' });
   const servers = new Set<string>();
   (p.ResourceServers ?? []).forEach((r, i) => {
     if (servers.has(r.Identifier)) ctx.addIssue({ code: 'custom', path: ['ResourceServers', i, 'Identifier'], message: `${r.Identifier} is declared twice` });

@@ -72,6 +72,8 @@ export interface AdminUpdate {
 
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
+/** Accounts of the pool's own (with a password or, in passwordless pools, without), not federated ones. */
+const isNative = (u: User): boolean => u.status !== 'EXTERNAL_PROVIDER';
 
 export class Accounts {
   private readonly store: Store;
@@ -99,7 +101,8 @@ export class Accounts {
     return findUser(this.store, pool, username);
   }
 
-  async signUp(pool: Pool, i: { clientId: string; ip?: string | null; username: string; password: string; attributes: Record<string, string> }): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
+  /** A new, unconfirmed account; without a password only where the pool signs in with codes alone (USER_AUTH's EMAIL_OTP, SMS_OTP). */
+  async signUp(pool: Pool, i: { clientId: string; ip?: string | null; username: string; password: string | undefined; attributes: Record<string, string> }): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
     const s = pool.settings;
     if (s.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool.');
     checkUsernameShape(i.username);
@@ -111,15 +114,19 @@ export class Accounts {
     if (attributes.preferred_username !== undefined) attributes.preferred_username = prepareUsername(attributes.preferred_username, { caseSensitive });
     if (kind) attributes[kind] = i.username;
     checkRequiredAttributes(s, attributes);
-    const bad = checkPassword(s.Policies.PasswordPolicy, i.password, [i.username, ...passwordContext({ username, attributes })]);
-    if (bad) throw new InvalidPasswordException(bad);
+    if (i.password === undefined) {
+      if (!s.Policies.SignInPolicy.AllowedFirstAuthFactors.some((f) => f !== 'PASSWORD')) throw new InvalidParameter('A password is required: this user pool signs in with passwords only.');
+    } else {
+      const bad = checkPassword(s.Policies.PasswordPolicy, i.password, [i.username, ...passwordContext({ username, attributes })]);
+      if (bad) throw new InvalidPasswordException(bad);
+    }
 
     // Counted only for a sign-up that would be made: a flood from one address (or at the pool) stops here,
     // before a user or a message exists.
     await this.takeSend(pool, i.ip ?? null);
     let user: User;
     try {
-      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, ...(await passwordCredentials(this.sealer, pool, username, i.password)), aliases });
+      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, ...(i.password === undefined ? {} : await passwordCredentials(this.sealer, pool, username, i.password)), aliases });
     } catch (err) {
       if (kind && err instanceof AliasExists) throw new UsernameExists(`An account with the given ${kind} already exists.`);
       if (err instanceof AliasExists) throw new UsernameExists(); // the skeleton: as Cognito says of a taken name
@@ -137,7 +144,7 @@ export class Accounts {
     const tries = this.codeTries(pool, 'confirm_sign_up', username);
     const count = await tries.begin();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
+    if (!user || !isNative(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
     if (user.status !== 'UNCONFIRMED') {
       // A confirmed account answers as a wrong code would (there is no code to match any more).
       if (hides(ctx)) throw tries.mismatch(count);
@@ -164,7 +171,7 @@ export class Accounts {
     await this.limitCodeRequests(pool, username, ctx);
     await this.codeTries(pool, 'confirm_sign_up', username).reset();
     const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user)) {
+    if (!user || !isNative(user)) {
       if (!hides(ctx)) throw unknownUser();
       return this.simulate(pool, username, type, ctx);
     }

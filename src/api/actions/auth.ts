@@ -2,6 +2,7 @@
 // sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
 import { z } from 'zod';
 import { answerMfaCode, answerMfaSetup, answerSelectMfaType } from '../../auth/api-mfa.js';
+import { answerSelectChallenge, initiateUserAuth } from '../../auth/choice.js';
 import { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
 import { matchesClientSecret } from '../../directory/client-secrets.js';
 import type { AppClient } from '../../directory/types.js';
@@ -65,7 +66,7 @@ async function signInClient(call: ApiCall, i: { ClientId: string; UserPoolId?: s
 }
 
 /** InitiateAuth and AdminInitiateAuth: one road; the password flow is USER_PASSWORD_AUTH for apps, ADMIN_USER_PASSWORD_AUTH for back ends. */
-async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; UserPoolId?: string; AuthParameters?: Record<string, string> | undefined }) {
+async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; UserPoolId?: string; AuthParameters?: Record<string, string> | undefined; Session?: string | undefined }) {
   const p = i.AuthParameters;
   const admin = i.UserPoolId !== undefined;
   const flow = admin && i.AuthFlow === 'ADMIN_NO_SRP_AUTH' ? 'ADMIN_USER_PASSWORD_AUTH' : i.AuthFlow; // the legacy name of the same flow
@@ -91,13 +92,21 @@ async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; 
       // InitiateAuth gives back no refresh token: the one presented stays the client's.
       return { ChallengeParameters: {}, AuthenticationResult: authenticationResult({ ...t, refreshToken: undefined }) };
     }
+    case 'USER_AUTH': {
+      const username = param(p, 'USERNAME');
+      const c = await signInClient(call, i, username, p?.SECRET_HASH);
+      checkAuthFlow(c.client, 'ALLOW_USER_AUTH');
+      return authResponse(await initiateUserAuth(call.s, {
+        pool: c.pool, client: c.client, ip: call.ip, username, choice: p?.PREFERRED_CHALLENGE, password: p?.PASSWORD, srpA: p?.SRP_A ? srpAOf(p) : undefined, session: i.Session, ...device(p),
+      }));
+    }
     default:
       throw apiException('InvalidParameterException', `Unsupported or not yet served AuthFlow: ${i.AuthFlow.slice(0, 64)}`);
   }
 }
 
 /** The ChallengeResponses member that carries each factor's code. */
-const MFA_CODES = { SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE', SMS_MFA: 'SMS_MFA_CODE', EMAIL_OTP: 'EMAIL_OTP_CODE' } as const;
+const MFA_CODES = { SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE', SMS_MFA: 'SMS_MFA_CODE', EMAIL_OTP: 'EMAIL_OTP_CODE', SMS_OTP: 'SMS_OTP_CODE' } as const;
 const isMfaChallenge = (name: string): name is keyof typeof MFA_CODES => Object.hasOwn(MFA_CODES, name);
 
 /** RespondToAuthChallenge and AdminRespondToAuthChallenge. */
@@ -123,6 +132,8 @@ async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string
   }
   const name = i.ChallengeName;
   if (isMfaChallenge(name)) return authResponse(await answerMfaCode(call.s, { ...base, name, code: param(r, MFA_CODES[name]) }));
+  if (i.ChallengeName === 'SELECT_CHALLENGE')
+    return authResponse(await answerSelectChallenge(call.s, { ...base, choice: param(r, 'ANSWER'), password: r?.PASSWORD, srpA: r?.SRP_A ? srpAOf(r) : undefined }));
   if (i.ChallengeName === 'SELECT_MFA_TYPE') return authResponse(await answerSelectMfaType(call.s, { ...base, answer: param(r, 'ANSWER') }));
   if (i.ChallengeName === 'MFA_SETUP') return authResponse(await answerMfaSetup(call.s, { ...base, email: r?.EMAIL }));
   throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
@@ -135,8 +146,8 @@ const CHALLENGE_ERRORS = [
 ] as const;
 
 export const initiateAuth = defineAction({
-  name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
-  notes: 'CUSTOM_AUTH and USER_AUTH are not served yet. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
+  name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, USER_AUTH (choice-based: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
+  notes: 'CUSTOM_AUTH and WEB_AUTHN (passkeys) are not served yet. USER_AUTH with ConfirmSignUp’s Session signs the new user in without a second code. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
   errors: [...SIGN_IN_ERRORS],
   input: z.object({ ...initiateInput, ...CLIENT_EXTRAS }),
   handle: (call, i) => initiate(call, i),

@@ -35,7 +35,7 @@ export function authResponse(r: AuthResult): Record<string, unknown> {
     case 'tokens':
       return { ChallengeParameters: {}, AuthenticationResult: authenticationResult(r.tokens, r.newDevice) };
     case 'challenge':
-      return { ChallengeName: r.name, Session: r.session, ChallengeParameters: r.parameters };
+      return { ChallengeName: r.name, Session: r.session, ChallengeParameters: r.parameters, ...(r.available ? { AvailableChallenges: r.available } : {}) };
     case 'failed':
       throw r.error;
     default:

@@ -9,10 +9,10 @@ const attributeMap = (list: { Name: string; Value?: string | undefined }[] = [])
 
 export const signUp = defineAction({
   name: 'SignUp', summary: 'Registers a user; a code is sent to confirm the account. The Session is for ConfirmSignUp.', state: 'partial',
-  notes: 'ValidationData is accepted and not used (no pre sign-up trigger yet); a Password is required (no passwordless pools yet).',
+  notes: 'ValidationData is accepted and not used (no pre sign-up trigger yet). Password may be left out where the pool allows a code-only first factor (Policies.SignInPolicy: EMAIL_OTP, SMS_OTP).',
   errors: ['UsernameExistsException', 'InvalidPasswordException', 'InvalidParameterException', 'NotAuthorizedException', 'LimitExceededException', 'TooManyRequestsException'],
   input: z.object({
-    ClientId, Username, Password, SecretHash: SecretHash.optional(), UserAttributes: Attributes.optional(), ValidationData: Attributes.optional(), ...CLIENT_EXTRAS,
+    ClientId, Username, Password: Password.optional(), SecretHash: SecretHash.optional(), UserAttributes: Attributes.optional(), ValidationData: Attributes.optional(), ...CLIENT_EXTRAS,
   }),
   async handle(call, i) {
     const { pool, client } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
@@ -23,8 +23,7 @@ export const signUp = defineAction({
 });
 
 export const confirmSignUp = defineAction({
-  name: 'ConfirmSignUp', summary: "Confirms a new account with the code it was sent; given SignUp's Session, answers one for signing in.", state: 'partial',
-  notes: 'The Session answered is kept for InitiateAuth USER_AUTH, which is not served yet.',
+  name: 'ConfirmSignUp', summary: "Confirms a new account with the code it was sent; given SignUp's Session, answers one that InitiateAuth USER_AUTH signs in with.", state: 'supported',
   errors: ['CodeMismatchException', 'ExpiredCodeException', 'AliasExistsException', 'TooManyFailedAttemptsException', 'UserNotFoundException', 'NotAuthorizedException', 'InvalidParameterException'],
   input: z.object({
     ClientId, Username, ConfirmationCode, SecretHash: SecretHash.optional(), ForceAliasCreation: z.boolean().optional(), Session: Session.optional(), ...CLIENT_EXTRAS,

@@ -1,0 +1,102 @@
+// Choice-based sign-in (InitiateAuth USER_AUTH): the first factor is the user's choice among those the
+// pool allows (Policies.SignInPolicy.AllowedFirstAuthFactors): a password (plain or SRP, then the
+// pool's MFA as for any password), or a code sent by e-mail or SMS (no password, no MFA after: the
+// pool may not require MFA then). A just-confirmed sign-up's Session signs in without a second code.
+// What is offered does not depend on the user, so it tells nothing of whether they exist.
+import type { User } from '../directory/types.js';
+import { simulatedDetails } from '../native/codes.js';
+import { InvalidParameterException, NotAuthorizedException, UserNotFoundException } from '../native/errors.js';
+import { challenge, initiatePasswordAuth, initiateSrpAuth, takeChallenge, viaSecondFactor, type ApiSignIn } from './api-signin.js';
+import type { AuthDeps } from './deps.js';
+import { factorChallenge } from './mfa.js';
+import { failed, isRefusal, type AuthResult } from './results.js';
+
+export type FirstFactor = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
+
+/** The first factors a USER_AUTH sign-in offers in this pool (PASSWORD as both PASSWORD and PASSWORD_SRP). Passkeys are not served yet. */
+export function availableChallenges(i: Pick<ApiSignIn, 'pool'>): FirstFactor[] {
+  return i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.flatMap((f): FirstFactor[] =>
+    f === 'PASSWORD' ? ['PASSWORD', 'PASSWORD_SRP'] : f === 'WEB_AUTHN' ? [] : [f]);
+}
+
+export interface UserAuth extends ApiSignIn {
+  username: string;
+  /** PREFERRED_CHALLENGE, or SELECT_CHALLENGE's ANSWER. */
+  choice?: string | undefined;
+  password?: string | undefined;
+  srpA?: string | undefined;
+}
+
+/** InitiateAuth USER_AUTH: the preferred first factor when it is offered, SELECT_CHALLENGE otherwise; with a confirmed sign-up's Session, the sign-in itself. */
+export async function initiateUserAuth(d: AuthDeps, i: UserAuth & { session?: string | undefined }): Promise<AuthResult> {
+  if (i.session !== undefined) return fromSignUp(d, i, i.session);
+  const offered = availableChallenges(i);
+  if (i.choice && offered.includes(i.choice as FirstFactor)) return first(d, i, i.choice as FirstFactor);
+  const select = await challenge(d, i, 'SELECT_CHALLENGE', null, { userId: null, typedName: i.username }, { USERNAME: i.username });
+  return select.kind === 'challenge' ? { ...select, available: offered } : select;
+}
+
+/** RespondToAuthChallenge SELECT_CHALLENGE: the chosen first factor (PASSWORD with PASSWORD, PASSWORD_SRP with SRP_A). */
+export async function answerSelectChallenge(d: AuthDeps, i: UserAuth & { session: string }): Promise<AuthResult> {
+  const flow = await takeChallenge(d, i, i.session, 'SELECT_CHALLENGE');
+  if (!flow) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
+  if (i.username !== flow.typedName) return failed(new InvalidParameterException('The USERNAME does not match the challenge.'));
+  if (!i.choice || !availableChallenges(i).includes(i.choice as FirstFactor))
+    return failed(new InvalidParameterException(`ANSWER must be one of ${availableChallenges(i).join(', ')}.`));
+  return first(d, i, i.choice as FirstFactor);
+}
+
+async function first(d: AuthDeps, i: UserAuth, factor: FirstFactor): Promise<AuthResult> {
+  const need = (v: string | undefined, name: string) => {
+    if (!v) throw new InvalidParameterException(`Missing required parameter ${name}`);
+    return v;
+  };
+  try {
+    switch (factor) {
+      case 'PASSWORD':
+        return await initiatePasswordAuth(d, { ...i, password: need(i.password, 'PASSWORD') });
+      case 'PASSWORD_SRP':
+        return await initiateSrpAuth(d, { ...i, srpA: need(i.srpA, 'SRP_A') });
+      case 'EMAIL_OTP':
+      case 'SMS_OTP':
+        return await codeChallenge(d, i, factor);
+      default:
+        return failed(new InvalidParameterException('WEB_AUTHN is not served yet.'));
+    }
+  } catch (err) {
+    if (isRefusal(err)) return failed(err);
+    throw err;
+  }
+}
+
+/** Where a first-factor code may go: a confirmed, enabled user's verified address of that kind. */
+function reachable(user: User | null, factor: 'EMAIL_OTP' | 'SMS_OTP'): user is User {
+  const attribute = factor === 'EMAIL_OTP' ? 'email' : 'phone_number';
+  return !!user && user.enabled && user.status === 'CONFIRMED' && !!user.attributes[attribute] && user.attributes[`${attribute}_verified`] === 'true';
+}
+
+/**
+ * EMAIL_OTP / SMS_OTP as the first factor: a code to the user's verified address. Anyone else gets the
+ * same challenge, with a plausible masked destination and no message, and no code will ever match.
+ */
+async function codeChallenge(d: AuthDeps, i: UserAuth, factor: 'EMAIL_OTP' | 'SMS_OTP'): Promise<AuthResult> {
+  const user = await d.accounts.findUser(i.pool, i.username);
+  const mfaFactor = factor === 'EMAIL_OTP' ? 'EMAIL_OTP' : 'SMS_MFA';
+  if (!reachable(user, factor)) {
+    const fake = simulatedDetails(i.username);
+    return challenge(d, i, factor, null, { userId: null, typedName: i.username, entrance: 'api-otp', mfa: { factor: mfaFactor, firstFactor: true } }, {
+      CODE_DELIVERY_DELIVERY_MEDIUM: factor === 'EMAIL_OTP' ? 'EMAIL' : 'SMS', CODE_DELIVERY_DESTINATION: fake.Destination,
+    });
+  }
+  const c = await factorChallenge(d, i.pool, user, mfaFactor);
+  return challenge(d, i, factor, user, { userId: user.id, typedName: i.username, entrance: 'api-otp', mfa: { ...c.mfa, firstFactor: true } }, c.parameters);
+}
+
+/** USER_AUTH with ConfirmSignUp's Session: the user just proved their address, so the sign-in goes on (to MFA, when the pool asks for it). */
+async function fromSignUp(d: AuthDeps, i: UserAuth, session: string): Promise<AuthResult> {
+  const flow = await takeChallenge(d, i, session, 'SIGNED_UP');
+  const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
+  if (!flow || !user) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
+  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return failed(new UserNotFoundException());
+  return viaSecondFactor(d, i, user, 'confirmation');
+}
