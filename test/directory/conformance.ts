@@ -238,6 +238,18 @@ export function runConformance(name: string, open: () => Promise<Harness>): void
         await rejectsWith(store.users.updateUser(P, u.id, { setAttributes: { 'bad.name': 'x' } }), InvalidParameter);
       });
 
+      it('keeps the MFA record whole, replaces it only with a patch that names it, and clears it with null', async () => {
+        const u = await store.users.createUser(newUser('mona'));
+        assert.equal(u.mfa, null, 'none at first');
+        const mfa = { totp: { sealedSecret: 'sealed:app', verified: true, friendlyName: 'Phone' }, pendingTotp: null, enabled: ['SOFTWARE_TOKEN_MFA', 'EMAIL_OTP'] as ('SOFTWARE_TOKEN_MFA' | 'EMAIL_OTP')[], preferred: 'EMAIL_OTP' as const, recoveryCodes: ['h1', 'h2'] };
+        assert.deepEqual((await store.users.updateUser(P, u.id, { mfa })).mfa, mfa);
+        assert.deepEqual((await store.users.getUser(P, u.id))?.mfa, mfa);
+        await store.users.updateUser(P, u.id, { setAttributes: { name: 'Mona' }, status: 'CONFIRMED' });
+        assert.deepEqual((await store.users.findUserByUsername(P, 'mona'))?.mfa, mfa, 'other patches leave it alone');
+        await store.users.updateUser(P, u.id, { mfa: null });
+        assert.equal((await store.users.getUser(P, u.id))?.mfa, null);
+      });
+
       it('keeps the SRP verifier as given, changes it only with a patch that names it', async () => {
         const plain = await store.users.createUser(newUser('sam'));
         assert.equal(plain.srpVerifier, null, 'none unless given');

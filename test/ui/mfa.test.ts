@@ -2,6 +2,7 @@
 // sign-in (MFA ON), its QR code drawn on our own page, recovery codes shown once and good once, the
 // authenticator and e-mail prompts, and no code for the app before the second factor is proven.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AdminSetUserMFAPreferenceCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Secret, TOTP } from 'otpauth';
@@ -30,12 +31,20 @@ const CONFIG = `pools:${pool(ON, 'ON', '    SoftwareTokenMfaConfiguration: { Ena
 const PASSWORD = 'a-long-enough-password';
 const appCode = (secret: string, steps = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 });
 
-describe('MFA on the hosted pages', () => {
+const mongo = process.env.MONGODB_URI;
+const stores: [string, Record<string, string>][] = [['SQLite', {}]];
+if (mongo) {
+  const uri = new URL(mongo);
+  uri.pathname = `/uimfa_${randomBytes(4).toString('hex')}`;
+  stores.push(['MongoDB', { MONGODB_URI: uri.toString() }]);
+}
+
+for (const [storeName, env] of stores) describe(`MFA on the hosted pages, on ${storeName}`, () => {
   let broker: TestBroker;
   const { verifier, challenge } = pkce();
   const paramsOf = (client: string) => spaParams(challenge, { client_id: client });
   before(async () => {
-    broker = await startTestBroker(CONFIG);
+    broker = await startTestBroker(CONFIG, env);
   });
   after(() => broker.close());
 
