@@ -107,7 +107,12 @@ export async function start(
   });
   const port = (server.address() as AddressInfo).port;
   const url = publicUrlFor(settings, port);
-  const delivery = new Delivery({ store, transport: createTransport(settings.DELIVERY, settings.DATA_DIR), log });
+  const sms = settings.SMS_DELIVERY;
+  const delivery = new Delivery({
+    store, log, transport: createTransport(settings.DELIVERY, settings.DATA_DIR, undefined, {
+      kind: sms === 'outbox' || sms === 'sns' ? sms : 'webhook', snsRegion: settings.AWS_REGION, snsEndpoint: settings.SNS_ENDPOINT, webhookUrl: sms, webhookSecret: settings.SMS_WEBHOOK_SECRET,
+    }),
+  });
   const accounts = new Accounts({ store, delivery, log, sealer });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,

@@ -41,6 +41,14 @@ const envSchema = z.object({
     .string()
     .refine((v) => v === 'outbox' || /^smtps?:\/\//.test(v), 'must be "outbox" or an smtp:// or smtps:// URL')
     .default('outbox'),
+  /** Where SMS goes: `outbox` (the outbox file), `sns` (Amazon SNS; AWS_REGION, SNS_ENDPOINT), or an https webhook URL (SMS_WEBHOOK_SECRET signs it). */
+  SMS_DELIVERY: z
+    .string()
+    .refine((v) => v === 'outbox' || v === 'sns' || isAllowedEndpointUrl(v), 'must be "outbox", "sns" or an https:// URL (http only on loopback)')
+    .default('outbox'),
+  SNS_ENDPOINT: z.string().url('must be a URL').optional(),
+  AWS_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be a region name').optional(),
+  SMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   API_CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
@@ -120,6 +128,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const e = parsed.data;
   if (!!e.ADMIN_ACCESS_KEY_ID !== !!e.ADMIN_SECRET_ACCESS_KEY)
     throw new SettingsError('environment: ADMIN_ACCESS_KEY_ID and ADMIN_SECRET_ACCESS_KEY must be set together');
+  if (e.SMS_DELIVERY !== 'outbox' && e.SMS_DELIVERY !== 'sns' && !e.SMS_WEBHOOK_SECRET)
+    throw new SettingsError('environment: SMS_WEBHOOK_SECRET must be set when SMS_DELIVERY is a webhook URL (it signs the posts)');
   const file = resolve(e.BROKER_CONFIG);
   let text: string;
   try {

@@ -120,6 +120,9 @@ describe('environment', () => {
     assert.throws(() => loadSettings({ ...base, PUBLIC_URL: 'http://broker.example' }), /environment: PUBLIC_URL: must be an https URL/);
     assert.throws(() => loadSettings({ ...base, MONGODB_URI: 'postgres://x' }), /environment: MONGODB_URI: must be a mongodb/);
     assert.throws(() => loadSettings({ ...base, DELIVERY: 'pigeon' }), /environment: DELIVERY/);
+    assert.throws(() => loadSettings({ ...base, SMS_DELIVERY: 'http://sms.example/hook' }), /environment: SMS_DELIVERY: must be "outbox", "sns" or an https:\/\/ URL/);
+    assert.throws(() => loadSettings({ ...base, SMS_DELIVERY: 'https://sms.example/hook' }), /SMS_WEBHOOK_SECRET must be set/);
+    assert.equal(loadSettings({ ...base, SMS_DELIVERY: 'https://sms.example/hook', SMS_WEBHOOK_SECRET: 'a-long-enough-secret' }).SMS_DELIVERY, 'https://sms.example/hook');
     assert.throws(() => loadSettings({ ...base, API_CORS_ORIGINS: 'https://app.example/login' }), /environment: API_CORS_ORIGINS: must be "\*" or a comma-separated list of origins/);
     assert.throws(() => loadSettings({ ...base, ADMIN_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE' }), /must be set together/);
     assert.throws(() => loadSettings({ BROKER_CONFIG: 'config/missing.yaml' }), /BROKER_CONFIG: cannot read .*missing\.yaml: ENOENT/);

@@ -1,6 +1,10 @@
-// Where messages go: the outbox file (DELIVERY=outbox, also every SMS) or an SMTP server.
+// Where messages go: e-mail to the outbox file (DELIVERY=outbox) or an SMTP server; SMS to the outbox
+// file (SMS_DELIVERY=outbox), to Amazon SNS (the transport Cognito itself uses), or to an HTTPS webhook
+// signed with a per-pool key, for any other SMS provider.
+import { createHmac } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import nodemailer from 'nodemailer';
 
 export interface Message {
@@ -50,15 +54,67 @@ export function smtpTransport(url: string, from: string): Transport {
   };
 }
 
-/** The transport DELIVERY names: `outbox`, or an SMTP URL (SMS then still goes to the outbox file). */
-export function createTransport(delivery: string, dataDir: string, from?: string): Transport {
-  const outbox = outboxFileTransport(dataDir);
-  if (delivery === 'outbox') return outbox;
-  if (!/^smtps?:\/\//.test(delivery)) throw new Error('DELIVERY must be "outbox" or an smtp:// or smtps:// URL');
-  const smtp = smtpTransport(delivery, from ?? defaultFrom(delivery));
+/** SMS by Amazon SNS Publish (transactional), with the AWS SDK's own credentials chain; `endpoint` for a stand-in or a VPC endpoint. */
+export function snsTransport(o: { region: string; endpoint?: string | undefined }): Transport {
+  const sns = new SNSClient({ region: o.region, ...(o.endpoint ? { endpoint: o.endpoint } : {}), maxAttempts: 1 }); // the outbox retries a message SNS refused
   return {
-    send: (m, sender) => (m.channel === 'sms' ? outbox : smtp).send(m, sender),
-    close: () => smtp.close?.(),
+    async send(m) {
+      if (m.channel !== 'sms') throw new Error('SNS delivery carries SMS only');
+      await sns.send(new PublishCommand({
+        PhoneNumber: m.to, Message: m.body,
+        MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } },
+      }));
+    },
+    close: () => sns.destroy(),
+  };
+}
+
+/** The key a pool's webhook posts are signed with: HMAC-SHA-256 of the pool id under SMS_WEBHOOK_SECRET (the receiver derives it too). */
+export const webhookKey = (secret: string, poolId: string | null): Buffer => createHmac('sha256', secret).update(poolId ?? '').digest();
+
+/**
+ * SMS by an HTTPS POST of `{"poolId","to","body"}` (JSON), signed as `X-Broker-Signature: v1=<hex
+ * HMAC-SHA-256(pool key, "<X-Broker-Timestamp>.<body>")>`; any answer but 2xx is a failure, retried.
+ */
+export function webhookTransport(url: string, secret: string, now: () => number = Date.now): Transport {
+  return {
+    async send(m) {
+      if (m.channel !== 'sms') throw new Error('The SMS webhook carries SMS only');
+      const body = JSON.stringify({ poolId: m.poolId, to: m.to, body: m.body });
+      const timestamp = String(Math.floor(now() / 1000));
+      const signature = createHmac('sha256', webhookKey(secret, m.poolId)).update(`${timestamp}.${body}`).digest('hex');
+      const res = await fetch(url, {
+        method: 'POST', body, redirect: 'error', signal: AbortSignal.timeout(10_000),
+        headers: { 'content-type': 'application/json', 'x-broker-pool': m.poolId ?? '', 'x-broker-timestamp': timestamp, 'x-broker-signature': `v1=${signature}` },
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`the SMS webhook answered ${res.status}`);
+    },
+  };
+}
+
+/** Where SMS goes: SMS_DELIVERY's `outbox`, `sns`, or a webhook URL. */
+export interface SmsDelivery {
+  kind: 'outbox' | 'sns' | 'webhook';
+  snsRegion?: string | undefined;
+  snsEndpoint?: string | undefined;
+  webhookUrl?: string | undefined;
+  webhookSecret?: string | undefined;
+}
+
+/** The transport DELIVERY names for e-mail (`outbox`, or an SMTP URL), with SMS to the outbox file unless `sms` says otherwise. */
+export function createTransport(delivery: string, dataDir: string, from?: string, sms: SmsDelivery = { kind: 'outbox' }): Transport {
+  const outbox = outboxFileTransport(dataDir);
+  if (delivery !== 'outbox' && !/^smtps?:\/\//.test(delivery)) throw new Error('DELIVERY must be "outbox" or an smtp:// or smtps:// URL');
+  const email = delivery === 'outbox' ? outbox : smtpTransport(delivery, from ?? defaultFrom(delivery));
+  const text = sms.kind === 'sns' ? snsTransport({ region: sms.snsRegion ?? 'us-east-1', endpoint: sms.snsEndpoint })
+    : sms.kind === 'webhook' ? webhookTransport(sms.webhookUrl!, sms.webhookSecret!) : outbox;
+  return {
+    send: (m, sender) => (m.channel === 'sms' ? text : email).send(m, sender),
+    close: () => {
+      email.close?.();
+      text.close?.();
+    },
   };
 }
 
