@@ -6,6 +6,7 @@ import { deleteUserAttributes, getUserAttributeVerificationCode, updateUserAttri
 import { confirmDeviceAction, forgetDeviceAction, getDevice, listDevices, updateDeviceStatus } from './actions/devices.js';
 import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge, revokeToken } from './actions/auth.js';
 import { MFA_ACTIONS } from './actions/mfa.js';
+import { PASSKEY_ACTIONS } from './actions/passkeys.js';
 import { confirmSignUp, resendConfirmationCode, signUp } from './actions/sign-up.js';
 import { changePassword, confirmForgotPassword, deleteUser, forgotPassword, getUser, globalSignOut } from './actions/user.js';
 import { ADMIN_USER_ACTIONS } from './admin/users.js';
@@ -24,7 +25,7 @@ export const ACTIONS: readonly ApiAction[] = [
   getUser, changePassword, globalSignOut, deleteUser, forgotPassword, confirmForgotPassword,
   updateUserAttributes, deleteUserAttributes, getUserAttributeVerificationCode, verifyUserAttribute,
   confirmDeviceAction, getDevice, listDevices, updateDeviceStatus, forgetDeviceAction,
-  ...MFA_ACTIONS,
+  ...MFA_ACTIONS, ...PASSKEY_ACTIONS,
   // Management actions (SigV4): src/api/admin/.
   ...ADMIN_POOL_ACTIONS, ...ADMIN_CLIENT_ACTIONS,
   ...ADMIN_USER_ACTIONS, ...ADMIN_GROUP_ACTIONS, ...ADMIN_IDENTITY_ACTIONS, ...ADMIN_PROVIDER_ACTIONS, ...ADMIN_RESOURCE_SERVER_ACTIONS, ...ADMIN_IMPORT_ACTIONS,

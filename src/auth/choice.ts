@@ -1,22 +1,23 @@
 // Choice-based sign-in (InitiateAuth USER_AUTH): the first factor is the user's choice among those the
 // pool allows (Policies.SignInPolicy.AllowedFirstAuthFactors): a password (plain or SRP, then the
 // pool's MFA as for any password), or a code sent by e-mail or SMS (no password, no MFA after: the
-// pool may not require MFA then). A just-confirmed sign-up's Session signs in without a second code.
+// pool may not require MFA then), or a passkey (WEB_AUTHN, a strong factor by itself). A just-confirmed sign-up's Session signs in without a second code.
 // What is offered does not depend on the user, so it tells nothing of whether they exist.
 import type { User } from '../directory/types.js';
 import { simulatedDetails } from '../native/codes.js';
 import { InvalidParameterException, NotAuthorizedException, UserNotFoundException } from '../native/errors.js';
-import { challenge, initiatePasswordAuth, initiateSrpAuth, takeChallenge, viaSecondFactor, type ApiSignIn } from './api-signin.js';
+import { mfaOf } from '../native/mfa.js';
+import { challenge, initiatePasswordAuth, initiateSrpAuth, issue, takeChallenge, viaSecondFactor, type ApiSignIn } from './api-signin.js';
+import { requestOptions, verifyAssertion } from './passkeys.js';
 import type { AuthDeps } from './deps.js';
 import { factorChallenge } from './mfa.js';
 import { failed, isRefusal, type AuthResult } from './results.js';
 
 export type FirstFactor = 'PASSWORD' | 'PASSWORD_SRP' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN';
 
-/** The first factors a USER_AUTH sign-in offers in this pool (PASSWORD as both PASSWORD and PASSWORD_SRP). Passkeys are not served yet. */
+/** The first factors a USER_AUTH sign-in offers in this pool (PASSWORD as both PASSWORD and PASSWORD_SRP). */
 export function availableChallenges(i: Pick<ApiSignIn, 'pool'>): FirstFactor[] {
-  return i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.flatMap((f): FirstFactor[] =>
-    f === 'PASSWORD' ? ['PASSWORD', 'PASSWORD_SRP'] : f === 'WEB_AUTHN' ? [] : [f]);
+  return i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.flatMap((f): FirstFactor[] => (f === 'PASSWORD' ? ['PASSWORD', 'PASSWORD_SRP'] : [f]));
 }
 
 export interface UserAuth extends ApiSignIn {
@@ -60,8 +61,8 @@ async function first(d: AuthDeps, i: UserAuth, factor: FirstFactor): Promise<Aut
       case 'EMAIL_OTP':
       case 'SMS_OTP':
         return await codeChallenge(d, i, factor);
-      default:
-        return failed(new InvalidParameterException('WEB_AUTHN is not served yet.'));
+      case 'WEB_AUTHN':
+        return await passkeyChallenge(d, i);
     }
   } catch (err) {
     if (isRefusal(err)) return failed(err);
@@ -99,4 +100,28 @@ async function fromSignUp(d: AuthDeps, i: UserAuth, session: string): Promise<Au
   if (!flow || !user) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
   if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return failed(new UserNotFoundException());
   return viaSecondFactor(d, i, user, 'confirmation');
+}
+
+/** WEB_AUTHN: request options for the user's passkeys; a name without any gets options no credential answers. */
+async function passkeyChallenge(d: AuthDeps, i: UserAuth): Promise<AuthResult> {
+  const found = await d.accounts.findUser(i.pool, i.username);
+  const user = found && found.enabled && found.status === 'CONFIRMED' && (mfaOf(found).passkeys ?? []).length ? found : null;
+  const { options, challenge: webauthn } = await requestOptions(d, i.pool, user);
+  return challenge(d, i, 'WEB_AUTHN', user, { userId: user?.id ?? null, typedName: i.username, entrance: 'api-passkey', webauthn: { challenge: webauthn } }, { CREDENTIAL_REQUEST_OPTIONS: options });
+}
+
+/** RespondToAuthChallenge WEB_AUTHN: the passkey's signature (CREDENTIAL) over the challenge; a passkey is a strong factor by itself, so no MFA follows. */
+export async function answerWebAuthn(d: AuthDeps, i: UserAuth & { session: string; credential: string }): Promise<AuthResult> {
+  const flow = await takeChallenge(d, i, i.session, 'WEB_AUTHN');
+  if (!flow?.webauthn) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
+  if (i.username !== flow.typedName) return failed(new InvalidParameterException('The USERNAME does not match the challenge.'));
+  const user = flow.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
+  if (!user) return failed(new NotAuthorizedException('The passkey could not be verified.'));
+  try {
+    await verifyAssertion(d, i.pool, user, flow.webauthn.challenge, i.credential);
+    return await issue(d, i, (await d.store.users.getUser(i.pool.id, user.id)) ?? user, 'api-passkey');
+  } catch (err) {
+    if (isRefusal(err)) return failed(err);
+    throw err;
+  }
 }

@@ -50,6 +50,8 @@ export interface FlowData {
     srp?: { userIdForSrp: string; poolName?: string; A: string; B: string; sealedB: string; secretBlock: string };
     /** The second factor a challenge asks for (auth/mfa.ts). */
     mfa?: MfaFlow;
+    /** A WEB_AUTHN challenge's WebAuthn challenge, which the passkey's signature must cover. */
+    webauthn?: { challenge: string };
   };
   /** Our LogoutRequest to a SAML IdP, until its LogoutResponse comes back. */
   logout: { providerName: string; logoutRequestId: string; logoutUri: string };

@@ -18,12 +18,13 @@ export interface NewSession {
  * (the broker's own name): a sign-up just confirmed by its code, whose Session InitiateAuth USER_AUTH
  * may take instead of a first factor. SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP: the second factor's code;
  * SELECT_MFA_TYPE: the user picks one of several; MFA_SETUP: MFA is required and the user enrols a factor first.
- * SELECT_CHALLENGE: USER_AUTH's choice of first factor; EMAIL_OTP and SMS_OTP are also its code-only first factors.
+ * SELECT_CHALLENGE: USER_AUTH's choice of first factor; EMAIL_OTP and SMS_OTP are also its code-only first factors;
+ * WEB_AUTHN its passkey. WEB_AUTHN_REGISTRATION (the broker's own name): a passkey being registered.
  */
 export type ChallengeName =
   | 'CONFIRM_SIGN_UP' | 'NEW_PASSWORD_REQUIRED' | 'PASSWORD_VERIFIER' | 'DEVICE_SRP_AUTH' | 'DEVICE_PASSWORD_VERIFIER' | 'SIGNED_UP'
   | 'SOFTWARE_TOKEN_MFA' | 'SMS_MFA' | 'EMAIL_OTP' | 'SELECT_MFA_TYPE' | 'MFA_SETUP'
-  | 'SELECT_CHALLENGE' | 'SMS_OTP';
+  | 'SELECT_CHALLENGE' | 'SMS_OTP' | 'WEB_AUTHN' | 'WEB_AUTHN_REGISTRATION';
 
 export type AuthResult =
   /** Send the browser there: to a provider, or on to a continuation of ours. */

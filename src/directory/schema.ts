@@ -307,6 +307,13 @@ export const poolFields = {
     .strictObject({ SmsAuthenticationMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').optional() })
     .optional(),
   EmailMfaConfiguration: z.strictObject({ Message: z.string().min(6).max(20000).optional(), Subject: z.string().min(1).max(140).optional() }).optional(),
+  /** Passkeys: the relying party id (default: the host of PUBLIC_URL) and whether the authenticator must verify the user. */
+  WebAuthnConfiguration: z
+    .strictObject({
+      RelyingPartyId: z.string().min(1).max(127).regex(/^[a-z0-9.-]+$/, 'must be a host name').optional(),
+      UserVerification: z.enum(['required', 'preferred']).default('preferred'),
+    })
+    .optional(),
   /** Resource servers and their custom scopes (Cognito keeps them beside the pool: Create/UpdateResourceServer). */
   ResourceServers: z.array(resourceServerSchema).max(25).default([]),
   /**

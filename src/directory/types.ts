@@ -87,6 +87,22 @@ export interface UserMfa {
   preferred: MfaFactor | null;
   /** Hashes of the unused recovery codes (the broker's own; Cognito has none). */
   recoveryCodes: string[];
+  /** The user's passkeys (WebAuthn credentials): a first factor of USER_AUTH; absent in records written before them. */
+  passkeys?: Passkey[];
+}
+
+export interface Passkey {
+  /** The credential id, base64url. */
+  id: string;
+  /** Its COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last seen (0 for authenticators that keep none). */
+  counter: number;
+  transports: string[];
+  rpId: string;
+  name: string | null;
+  attachment: 'platform' | 'cross-platform' | null;
+  createdAt: Millis;
 }
 
 /** What a caller supplies to create a user; the store fills in timestamps and counters. */

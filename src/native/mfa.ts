@@ -9,7 +9,7 @@ import { sha256 } from '../shared/hashing.js';
 import { InvalidParameterException } from './errors.js';
 
 export const FACTORS: readonly MfaFactor[] = ['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP'];
-export const emptyMfa = (): UserMfa => ({ totp: null, pendingTotp: null, enabled: [], preferred: null, recoveryCodes: [] });
+export const emptyMfa = (): UserMfa => ({ totp: null, pendingTotp: null, enabled: [], preferred: null, recoveryCodes: [], passkeys: [] });
 export const mfaOf = (u: User): UserMfa => ({ ...emptyMfa(), ...(u.mfa ?? {}) });
 
 /** The factors the pool offers: an authenticator app when enabled, SMS and e-mail codes when configured. */

@@ -46,6 +46,11 @@ export type ErrorCode =
   /** MFA: a wrong code at VerifySoftwareToken; no authenticator app associated. */
   | 'EnableSoftwareTokenMFAException'
   | 'SoftwareTokenMFANotFoundException'
+  /** Passkeys: a registration whose challenge is unknown or used; a credential of another RP id or origin. */
+  | 'WebAuthnChallengeNotFoundException'
+  | 'WebAuthnRelyingPartyMismatchException'
+  | 'WebAuthnOriginNotAllowedException'
+  | 'WebAuthnCredentialNotSupportedException'
   /** The directory cannot be reached (HTTP 503). */
   | 'ServiceUnavailable'
   /** A federated sign-in failed at or because of the provider (ProviderError, with its kind). */

@@ -2,7 +2,7 @@
 // sign-in core (src/auth), and the same refresh tokens as /oauth2/token's.
 import { z } from 'zod';
 import { answerMfaCode, answerMfaSetup, answerSelectMfaType } from '../../auth/api-mfa.js';
-import { answerSelectChallenge, initiateUserAuth } from '../../auth/choice.js';
+import { answerSelectChallenge, answerWebAuthn, initiateUserAuth } from '../../auth/choice.js';
 import { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, initiatePasswordAuth, initiateSrpAuth } from '../../auth/index.js';
 import { matchesClientSecret } from '../../directory/client-secrets.js';
 import type { AppClient } from '../../directory/types.js';
@@ -134,6 +134,7 @@ async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string
   if (isMfaChallenge(name)) return authResponse(await answerMfaCode(call.s, { ...base, name, code: param(r, MFA_CODES[name]) }));
   if (i.ChallengeName === 'SELECT_CHALLENGE')
     return authResponse(await answerSelectChallenge(call.s, { ...base, choice: param(r, 'ANSWER'), password: r?.PASSWORD, srpA: r?.SRP_A ? srpAOf(r) : undefined }));
+  if (i.ChallengeName === 'WEB_AUTHN') return authResponse(await answerWebAuthn(call.s, { ...base, credential: param(r, 'CREDENTIAL') }));
   if (i.ChallengeName === 'SELECT_MFA_TYPE') return authResponse(await answerSelectMfaType(call.s, { ...base, answer: param(r, 'ANSWER') }));
   if (i.ChallengeName === 'MFA_SETUP') return authResponse(await answerMfaSetup(call.s, { ...base, email: r?.EMAIL }));
   throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
@@ -143,18 +144,19 @@ const SIGN_IN_ERRORS = ['NotAuthorizedException', 'UserNotFoundException', 'User
 const CHALLENGE_ERRORS = [
   'NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException',
   'ResourceNotFoundException', 'CodeMismatchException', 'ExpiredCodeException', 'TooManyFailedAttemptsException', 'LimitExceededException', 'AliasExistsException',
+  'WebAuthnRelyingPartyMismatchException', 'WebAuthnOriginNotAllowedException',
 ] as const;
 
 export const initiateAuth = defineAction({
-  name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, USER_AUTH (choice-based: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP), or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
-  notes: 'CUSTOM_AUTH and WEB_AUTHN (passkeys) are not served yet. USER_AUTH with ConfirmSignUp’s Session signs the new user in without a second code. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
+  name: 'InitiateAuth', summary: 'Starts a sign-in: USER_SRP_AUTH, USER_PASSWORD_AUTH, USER_AUTH (choice-based: PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN), or a refresh (REFRESH_TOKEN_AUTH).', state: 'partial',
+  notes: 'CUSTOM_AUTH is not served yet. USER_AUTH with ConfirmSignUp’s Session signs the new user in without a second code. A DEVICE_KEY must be the user’s; a confirmed device is asked for its own proof (DEVICE_SRP_AUTH).',
   errors: [...SIGN_IN_ERRORS],
   input: z.object({ ...initiateInput, ...CLIENT_EXTRAS }),
   handle: (call, i) => initiate(call, i),
 });
 
 export const respondToAuthChallenge = defineAction({
-  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, the device ones, and MFA (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP).', state: 'partial',
+  name: 'RespondToAuthChallenge', summary: 'Answers a sign-in challenge: PASSWORD_VERIFIER (SRP), NEW_PASSWORD_REQUIRED, the device ones, MFA (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE, MFA_SETUP), and USER_AUTH’s (SELECT_CHALLENGE, EMAIL_OTP, SMS_OTP, WEB_AUTHN).', state: 'partial',
   notes: 'A recovery code (the broker’s own) answers any MFA challenge in place of the code. A wrong MFA code keeps the Session for another try, within the user’s limit of wrong answers. Custom challenges are not served yet.',
   errors: [...CHALLENGE_ERRORS],
   input: z.object({ ...respondInput, ...CLIENT_EXTRAS }),

@@ -26,9 +26,9 @@ const IGNORED_NOTE = 'LambdaConfig, SmsConfiguration, UserPoolTags, UserPoolAddO
 // Resource servers are managed by their own actions (resource-servers.ts), never by the pool's.
 const { Id: _id, ResourceServers: _r, ...settingFields } = poolFields;
 /** UpdateUserPool cannot change these (Cognito's UpdateUserPoolRequest lacks them): they keep their value. */
-const FIXED = ['UsernameAttributes', 'AliasAttributes', 'Schema', 'UsernameConfiguration', 'SoftwareTokenMfaConfiguration', 'SmsMfaConfiguration', 'EmailMfaConfiguration', 'ResourceServers'] as const;
+const FIXED = ['UsernameAttributes', 'AliasAttributes', 'Schema', 'UsernameConfiguration', 'SoftwareTokenMfaConfiguration', 'SmsMfaConfiguration', 'EmailMfaConfiguration', 'WebAuthnConfiguration', 'ResourceServers'] as const;
 const {
-  UsernameAttributes: _u, AliasAttributes: _a, Schema: _s, UsernameConfiguration: _c, SoftwareTokenMfaConfiguration: _t, SmsMfaConfiguration: _m, EmailMfaConfiguration: _e,
+  UsernameAttributes: _u, AliasAttributes: _a, Schema: _s, UsernameConfiguration: _c, SoftwareTokenMfaConfiguration: _t, SmsMfaConfiguration: _m, EmailMfaConfiguration: _e, WebAuthnConfiguration: _w,
   TokenSigningKeyMaxAgeDays, SpEntityId, LinkByVerifiedEmail, RateLimits, ...updatableFields
 } = settingFields;
 /** The broker's own members (no Cognito counterpart): UpdateUserPool keeps them when not given, so they take no default there. */
@@ -159,10 +159,11 @@ export const getSigningCertificate = defineAction({
 });
 
 const mfaFields = { SoftwareTokenMfaConfiguration: poolFields.SoftwareTokenMfaConfiguration, SmsMfaConfiguration: poolFields.SmsMfaConfiguration,
-  EmailMfaConfiguration: poolFields.EmailMfaConfiguration };
+  EmailMfaConfiguration: poolFields.EmailMfaConfiguration, WebAuthnConfiguration: poolFields.WebAuthnConfiguration };
 const mfaConfig = (p: PoolSettings) => ({
   MfaConfiguration: p.MfaConfiguration, SoftwareTokenMfaConfiguration: p.SoftwareTokenMfaConfiguration ?? { Enabled: false },
   ...(p.SmsMfaConfiguration ? { SmsMfaConfiguration: p.SmsMfaConfiguration } : {}), ...(p.EmailMfaConfiguration ? { EmailMfaConfiguration: p.EmailMfaConfiguration } : {}),
+  ...(p.WebAuthnConfiguration ? { WebAuthnConfiguration: p.WebAuthnConfiguration } : {}),
 });
 
 export const getUserPoolMfaConfig = defineAction({
@@ -176,12 +177,12 @@ export const getUserPoolMfaConfig = defineAction({
 
 export const setUserPoolMfaConfig = defineAction({
   name: 'SetUserPoolMfaConfig', summary: 'Sets the pool\'s MFA settings (members not given are left as they are).', state: 'partial', access: 'sigv4',
-  notes: 'WebAuthnConfiguration is not served yet (no passkeys yet). ON or OPTIONAL needs at least one factor.',
+  notes: 'ON or OPTIONAL needs at least one factor. WebAuthnConfiguration sets the passkeys’ relying party id and user verification.',
   errors: ['ResourceNotFoundException', 'InvalidParameterException'],
-  input: z.object({ UserPoolId, MfaConfiguration: poolFields.MfaConfiguration.unwrap().optional(), ...mfaFields, WebAuthnConfiguration: z.unknown().optional() }),
+  input: z.object({ UserPoolId, MfaConfiguration: poolFields.MfaConfiguration.unwrap().optional(), ...mfaFields }),
   async handle(call, i) {
     const pool = await poolFor(call.s, i.UserPoolId);
-    const { UserPoolId: _p, WebAuthnConfiguration: _w, ...given } = i;
+    const { UserPoolId: _p, ...given } = i;
     const settings = validPool({ ...pool.settings, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) });
     const saved = await call.s.store.pools.putPool({ id: pool.id, settings });
     return mfaConfig(saved.settings);
