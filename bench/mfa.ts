@@ -4,7 +4,9 @@
 // in this process on a temp SQLite directory. Beside it, in the same run: the same sign-ins without
 // MFA (a second pool), and the machine's limit, argon2id verifications a second with the hashing
 // gate's concurrency (what every password sign-in costs, MFA or not). Each code is good once, so each
-// user signs in at most twice (this step's code, the next one's).
+// user signs in at most twice (this step's code, the next one's). Then passkey sign-ins (USER_AUTH
+// WEB_AUTHN: InitiateAuth + RespondToAuthChallenge with a software authenticator's ES256 assertion,
+// made outside the timed window), beside ES256 verifications a second on one thread.
 //   npm run bench:mfa   (BENCH_CLIENTS=8, BENCH_USERS=300)
 import { performance } from 'node:perf_hooks';
 import { hash, verify } from '@node-rs/argon2';
@@ -12,6 +14,8 @@ import { Secret, TOTP } from 'otpauth';
 import { Agent, request } from 'undici';
 import { DEFAULT_HASH_CONCURRENCY } from '../src/native/hash-gate.js';
 import { PASSWORD_HASH_OPTIONS } from '../src/native/passwords.js';
+import { createSign, generateKeyPairSync, createVerify } from 'node:crypto';
+import { SoftAuthenticator } from '../test/support/authenticator.js';
 import { startTestBroker } from '../test/support/broker-app.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
@@ -27,7 +31,8 @@ const pool = (id: string, client: string, mfa: string) => `
     Clients:
       - ClientId: ${client}
         ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]`;
-const CONFIG = `pools:${pool('bench_Mfa1', 'mfa', 'MfaConfiguration: OPTIONAL\n    SoftwareTokenMfaConfiguration: { Enabled: true }')}${pool('bench_Plain1', 'plain', 'MfaConfiguration: OFF')}\n`;
+const CONFIG = `pools:${pool('bench_Mfa1', 'mfa', 'MfaConfiguration: OPTIONAL\n    SoftwareTokenMfaConfiguration: { Enabled: true }')}${pool('bench_Plain1', 'plain', 'MfaConfiguration: OFF')}${
+  pool('bench_Key1', 'key', 'Policies: { SignInPolicy: { AllowedFirstAuthFactors: [PASSWORD, WEB_AUTHN] } }').replace('ALLOW_USER_PASSWORD_AUTH,', 'ALLOW_USER_PASSWORD_AUTH, ALLOW_USER_AUTH,')}\n`;
 
 const broker = await startTestBroker(CONFIG, {}, {});
 const agent = new Agent({ connections: CLIENTS * 2 });
@@ -79,6 +84,35 @@ async function argonLimit(seconds: number): Promise<number> {
   return n / ((performance.now() - t) / 1000);
 }
 
+/** ES256 signature verifications a second, one at a time (the check each passkey sign-in makes). */
+function es256Limit(seconds: number): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const data = Buffer.alloc(100, 1);
+  const sig = createSign('sha256').update(data).sign(privateKey);
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const t = performance.now();
+  while (Date.now() < end) {
+    createVerify('sha256').update(data).verify(publicKey, sig);
+    n++;
+  }
+  return n / ((performance.now() - t) / 1000);
+}
+
+/** RS256 signatures a second, one at a time: a sign-in signs two tokens (ID and access). */
+function rs256Limit(seconds: number): number {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const data = Buffer.alloc(600, 1);
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const t = performance.now();
+  while (Date.now() < end) {
+    createSign('sha256').update(data).sign(privateKey);
+    n++;
+  }
+  return n / ((performance.now() - t) / 1000);
+}
+
 try {
   console.log(`setting up ${USERS} users with an authenticator app and ${USERS} without…`);
   const mfaUsers: { email: string; secret: string }[] = [];
@@ -99,6 +133,35 @@ try {
     if (!(await signIn('plain', email)).AuthenticationResult) throw new Error('no tokens');
   }));
   const limitAfter = await argonLimit(2);
+
+  // Passkeys: each user registers one; each sign-in's assertion is made before the timed window.
+  const keyUsers: { email: string; key: SoftAuthenticator }[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const email = `k${i}@bench.example`;
+    await user('key', email, false);
+    const access = ((await signIn('key', email)).AuthenticationResult as { AccessToken: string }).AccessToken;
+    const key = new SoftAuthenticator();
+    const { CredentialCreationOptions } = (await call('StartWebAuthnRegistration', { AccessToken: access })) as { CredentialCreationOptions: never };
+    await call('CompleteWebAuthnRegistration', { AccessToken: access, Credential: key.create(CredentialCreationOptions, new URL(broker.url).origin) });
+    keyUsers.push({ email, key });
+  }
+  const origin = new URL(broker.url).origin;
+  const challenges = await Promise.all(keyUsers.map(async (u) => {
+    const c = await call('InitiateAuth', { ClientId: 'key', AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: u.email, PREFERRED_CHALLENGE: 'WEB_AUTHN' } });
+    const options = JSON.parse((c.ChallengeParameters as { CREDENTIAL_REQUEST_OPTIONS: string }).CREDENTIAL_REQUEST_OPTIONS) as { challenge: string; rpId: string };
+    return { u, session: c.Session as string, credential: JSON.stringify(u.key.get(options, origin)) };
+  }));
+  // Timed: the answers (the server's whole check), and separately the InitiateAuth calls that make challenges.
+  const keyRate = await rate(challenges.map((c) => async () => {
+    const done = await call('RespondToAuthChallenge', { ClientId: 'key', ChallengeName: 'WEB_AUTHN', Session: c.session, ChallengeResponses: { USERNAME: c.u.email, CREDENTIAL: c.credential } });
+    if (!done.AuthenticationResult) throw new Error('no tokens');
+  }));
+  const startRate = await rate(keyUsers.map((u) => async () => {
+    await call('InitiateAuth', { ClientId: 'key', AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: u.email, PREFERRED_CHALLENGE: 'WEB_AUTHN' } });
+  }));
+  const keyBoth = 1 / (1 / keyRate + 1 / startRate);
+  const es256 = es256Limit(2);
+  const rs256 = rs256Limit(2);
   const limit = (limitBefore + limitAfter) / 2;
   const f0 = (x: number) => x.toFixed(0);
   console.log(`\nTOTP-MFA sign-ins (USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA), ${CLIENTS} clients, ${mfaJobs.length} sign-ins: ${f0(mfaRate)}/s`);
@@ -108,6 +171,7 @@ try {
   console.log(`\n| Measure | Result | Machine limit (same run) | Share |\n|---|---|---|---|`);
   console.log(`| TOTP-MFA sign-ins (2 calls) | ${f0(mfaRate)}/s | argon2id ${f0(limit)}/s (${DEFAULT_HASH_CONCURRENCY} at a time) | ${f0((mfaRate / limit) * 100)}% |`);
   console.log(`| USER_PASSWORD_AUTH, no MFA | ${f0(plainRate)}/s | same | ${f0((plainRate / limit) * 100)}% |`);
+  console.log(`| passkey sign-ins (USER_AUTH WEB_AUTHN, 2 calls) | ${f0(keyBoth)}/s (challenges ${f0(startRate)}/s, answers ${f0(keyRate)}/s) | RS256 ${f0(rs256)}/s on one thread = ${f0(rs256 / 2)} sign-ins/s (2 tokens each); ES256 verify ${f0(es256)}/s | ${f0((keyBoth / (rs256 / 2)) * 100)}% |`);
 } finally {
   await agent.close();
   await broker.close();
