@@ -4,6 +4,7 @@
 import type { AppClient, Pool, User } from '../directory/types.js';
 import type { SignInContext } from '../native/accounts.js';
 import { CodeMismatchException, NotAuthorizedException, UserNotConfirmedException } from '../native/errors.js';
+import { simulatedDetails } from '../native/codes.js';
 import { otpauthUri } from '../native/mfa.js';
 import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
 import type { ValidRequest } from './app-request.js';
@@ -105,6 +106,12 @@ export async function answerHostedMfa(
   d: AuthDeps, i: { pool: Pool; request: ValidRequest; session: string | undefined; answer: string; ip: string | null; previousSession?: string | undefined },
 ): Promise<AuthResult & { retry?: string }> {
   const flow = await takeFlow(d, 'challenge', i.pool.id, i.session);
+  if (flow?.mfa?.firstFactor && !flow.userId && flow.clientId === i.request.client.clientId) {
+    // A code sent to no one (the name reaches nobody): every code is wrong, as it would be for a user.
+    const { expiresAt, ...kept } = flow;
+    await saveFlow(d, 'challenge', i.pool.id, i.session!, kept, expiresAt);
+    return { ...failed(new CodeMismatchException(), i.request.params), retry: flow.name };
+  }
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user || !flow.mfa || !HOSTED_MFA.has(flow.name) || flow.clientId !== i.request.client.clientId)
     return failed(new NotAuthorizedException('This sign-in has expired. Sign in again.'), i.request.params);
@@ -124,7 +131,7 @@ export async function answerHostedMfa(
       return done.kind === 'authenticated' ? { ...done, recoveryCodes } : done;
     }
     const { user: proven, proven: by } = await proveFactor(d, i.pool, user, flow.mfa, i.answer);
-    return await finish(proven, by);
+    return await finish(proven, flow.mfa.firstFactor ? undefined : by);
   } catch (err) {
     if (err instanceof CodeMismatchException || err instanceof EnableSoftwareTokenMfaException) {
       // The same prompt takes another try, within the user's limit of wrong answers.
@@ -132,6 +139,30 @@ export async function answerHostedMfa(
       await saveFlow(d, 'challenge', i.pool.id, i.session!, kept, expiresAt);
       return { ...failed(new CodeMismatchException(), i.request.params), retry: flow.name };
     }
+    if (isRefusal(err)) return failed(err, i.request.params);
+    throw err;
+  }
+}
+
+/**
+ * "Email me a code" on the sign-in page, where the pool allows EMAIL_OTP as a first factor: a code to a
+ * confirmed user's verified address, whose prompt signs in with no password (and no MFA after, as
+ * USER_AUTH's). Any other name gets the same prompt with a plausible address, and no code matches.
+ */
+export async function startHostedCodeSignIn(d: AuthDeps, i: { pool: Pool; request: ValidRequest; username: string; ip: string | null; previousSession?: string | undefined }): Promise<AuthResult> {
+  if (!i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('EMAIL_OTP'))
+    return failed(new NotAuthorizedException('This app does not offer sign-in with an emailed code.'), i.request.params);
+  const found = await d.accounts.findUser(i.pool, i.username);
+  const reachable = found && found.enabled && found.status === 'CONFIRMED' && found.attributes.email && found.attributes.email_verified === 'true' ? found : null;
+  try {
+    if (!reachable) {
+      const session = newHandle();
+      await saveFlow(d, 'challenge', i.pool.id, session, { name: 'EMAIL_OTP', userId: null, clientId: i.request.client.clientId, entrance: 'otp', mfa: { factor: 'EMAIL_OTP', firstFactor: true } }, d.now() + MFA_CHALLENGE_MS);
+      return { kind: 'challenge', name: 'EMAIL_OTP', session, user: null, parameters: { CODE_DELIVERY_DESTINATION: simulatedDetails(i.username).Destination } };
+    }
+    const c = await factorChallenge(d, i.pool, reachable, 'EMAIL_OTP');
+    return await hostedChallenge(d, { ...i, user: reachable, entrance: 'otp' }, c.name, { ...c.mfa, firstFactor: true }, c.parameters);
+  } catch (err) {
     if (isRefusal(err)) return failed(err, i.request.params);
     throw err;
   }

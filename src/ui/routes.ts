@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import {
-  accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, pickParams, signInWithPassword, validateAuthorize,
+  accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, startHostedCodeSignIn, pickParams, signInWithPassword, validateAuthorize,
   type AuthResult, type AuthorizeParams, type ValidRequest,
 } from '../auth/index.js';
 import type { Pool } from '../directory/types.js';
@@ -127,6 +127,16 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
   const result = await signInWithPassword(s, { pool, request: req, username, password: text(form, 'password'), ip, previousSession: session });
   await renderSignIn(ctx, s, pool, c, username, result, async (error, status) =>
     show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
+}
+
+/** "Email me a code": the code prompt, whatever the name (see startHostedCodeSignIn). */
+export async function loginCodePost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { req, c, username } = posted;
+  const { ip, session } = browserOf(ctx, s, pool.id);
+  const result = await startHostedCodeSignIn(s, { pool, request: req, username, ip, previousSession: session });
+  await renderSignIn(ctx, s, pool, c, username, result, async (error, status) => show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
 }
 
 /** The MFA prompt's answer: a code (or recovery code), or the factor chosen. A wrong code shows the same prompt again. */

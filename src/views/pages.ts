@@ -32,8 +32,8 @@ ${hidden({ ...c.params, ...extra, _csrf: c.csrf })}${fields}
 <button type="submit"${secondary ? html` class="alt"` : ''}>${submit}</button></form>`;
 }
 
-const field = (name: string, label: string, o: { type?: string; value?: string; autocomplete?: string; hint?: string; required?: boolean } = {}) =>
-  html`<label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${
+const field = (name: string, label: string, o: { type?: string; value?: string; autocomplete?: string; hint?: string; required?: boolean; id?: string } = {}) =>
+  html`<label for="${o.id ?? `f-${name}`}">${label}</label><input id="${o.id ?? `f-${name}`}" name="${name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${
     o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.required === false ? '' : html` required`}${
     o.type === 'text' || !o.type ? html` autocapitalize="none" spellcheck="false"` : ''}>${o.hint ? html`<p class="hint">${o.hint}</p>` : ''}`;
 
@@ -66,6 +66,7 @@ export function loginPage(c: PageContext, username = '', providers: { name: stri
     title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
     body: html`${buttons}${providers.length ? html`<p class="or">or</p>` : ''}${form(c, '/login', html`${field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username' })}
 ${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}`, 'Sign in')}
+${c.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('EMAIL_OTP') ? html`<p class="or">or, without a password</p>${form(c, '/loginCode', field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username', id: 'f-code-username' }), 'Email me a sign-in code', {}, true)}` : ''}
 <p class="links"><a href="${linkTo(c, '/forgotPassword')}">Forgot your password?</a><br>
 New here? <a href="${linkTo(c, '/signup')}">Create an account</a></p>`,
   });

@@ -26,7 +26,7 @@ ${factors}
         CallbackURLs: ["${CB}"]
         AllowedOAuthScopes: [openid, email]
         ExplicitAuthFlows: [ALLOW_REFRESH_TOKEN_AUTH]`;
-const CONFIG = `pools:${pool(ON, 'ON', '    SoftwareTokenMfaConfiguration: { Enabled: true }', 'onspa')}${pool(OPTIONAL, 'OPTIONAL', '    SoftwareTokenMfaConfiguration: { Enabled: true }\n    EmailMfaConfiguration: {}', 'optspa')}
+const CONFIG = `pools:${pool(ON, 'ON', '    SoftwareTokenMfaConfiguration: { Enabled: true }', 'onspa')}${pool(OPTIONAL, 'OPTIONAL', '    SoftwareTokenMfaConfiguration: { Enabled: true }\n    EmailMfaConfiguration: {}\n    Policies: { SignInPolicy: { AllowedFirstAuthFactors: [PASSWORD, EMAIL_OTP] } }', 'optspa')}
 `;
 const PASSWORD = 'a-long-enough-password';
 const appCode = (secret: string, steps = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 });
@@ -129,6 +129,32 @@ for (const [storeName, env] of stores) describe(`MFA on the hosted pages, on ${s
     const forged = await submit(browser, broker, prompt, '/mfa', { challenge: 'SOFTWARE_TOKEN_MFA', code: '000000' });
     assert.equal(forged.status, 400);
     codeOf(await submit(browser, broker, forged, '/mfa', { code: await broker.lastCode(email, mails) }));
+  });
+
+  it('signs in with an emailed code and no password ("Email me a sign-in code"), and answers an unknown name alike', async () => {
+    const email = 'otto@example.com';
+    codeOf(await signUpConfirmed(new Browser(), OPTIONAL, 'optspa', email));
+    const browser = new Browser();
+    const login = await browser.get(`${broker.issuer(OPTIONAL)}/login?${new URLSearchParams(paramsOf('optspa'))}`);
+    assert.match(login.body, /Email me a sign-in code/);
+    const mails = broker.messageCount(email);
+    const prompt = await submit(browser, broker, login, '/loginCode', { username: email });
+    assert.equal(prompt.status, 200);
+    assert.match(prompt.body, /We sent a code to o\*\*\*@e\*\*\*\.com/);
+    const code = await broker.lastCode(email, mails);
+    const wrong = await submit(browser, broker, prompt, '/mfa', { code: code === '000000' ? '111111' : '000000' });
+    assert.equal(wrong.status, 400);
+    codeOf(await submit(browser, broker, wrong, '/mfa', { code }));
+
+    const stranger = new Browser();
+    const page = await stranger.get(`${broker.issuer(OPTIONAL)}/login?${new URLSearchParams(paramsOf('optspa'))}`);
+    const fake = await submit(stranger, broker, page, '/loginCode', { username: 'nobody@example.com' });
+    assert.equal(fake.status, 200);
+    assert.match(fake.body, /We sent a code to \w\*\*\*@\w\*\*\*\.com/);
+    assert.equal(broker.messageCount('nobody@example.com'), 0);
+    assert.equal((await submit(stranger, broker, fake, '/mfa', { code })).status, 400);
+    // A pool that does not offer it shows no such button.
+    assert.doesNotMatch((await new Browser().get(`${broker.issuer(ON)}/login?${new URLSearchParams(paramsOf('onspa'))}`)).body, /Email me a sign-in code/);
   });
 
   it('gives no code to a browser that skips the prompt: the MFA handle is its own cookie, and the pending sign-in opens no session', async () => {
