@@ -3,7 +3,6 @@
 // and (when MONGODB_URI is set, as CI sets it) on MongoDB. The authenticator app is otpauth, an
 // independent RFC 6238 implementation; SMS and e-mail codes are read from the broker's outbox.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import {
   AdminInitiateAuthCommand, CognitoIdentityProviderClient, GetUserCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, type InitiateAuthCommandOutput,
@@ -14,6 +13,7 @@ import {
 } from 'aws-amplify/auth';
 import { Secret, TOTP } from 'otpauth';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { storesUnderTest } from '../support/stores.js';
 import { ADMIN_KEY } from '../support/admin.js';
 import { refused } from '../support/refused.js';
 
@@ -40,13 +40,7 @@ const CONFIG = `pools:${config(OPTIONAL, 'OPTIONAL', ALL_FACTORS)}${config(REQUI
 /** The user's authenticator app: the code for now, or for the step before or after (the broker's window). */
 const appCode = (secret: string, steps = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 });
 
-const mongo = process.env.MONGODB_URI;
-const stores: [string, Record<string, string>][] = [['SQLite', {}]];
-if (mongo) {
-  const uri = new URL(mongo);
-  uri.pathname = `/mfa_${randomBytes(4).toString('hex')}`;
-  stores.push(['MongoDB', { MONGODB_URI: uri.toString() }]);
-}
+const stores = storesUnderTest('mfa');
 
 for (const [storeName, env] of stores) {
   describe(`MFA through Amplify JS v6 and the AWS SDK, on ${storeName}`, () => {

@@ -3,12 +3,12 @@
 // by its own confirmation (autoSignIn with ConfirmSignUp's Session), and what an unknown name gets.
 // The whole broker over HTTP, on SQLite and (with MONGODB_URI) on MongoDB.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import { autoSignIn, confirmSignIn, confirmSignUp, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { storesUnderTest } from '../support/stores.js';
 import { refused } from '../support/refused.js';
 
 const POOL = 'local_Choice1';
@@ -29,13 +29,7 @@ pools:
         ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
-const mongo = process.env.MONGODB_URI;
-const stores: [string, Record<string, string>][] = [['SQLite', {}]];
-if (mongo) {
-  const uri = new URL(mongo);
-  uri.pathname = `/choice_${randomBytes(4).toString('hex')}`;
-  stores.push(['MongoDB', { MONGODB_URI: uri.toString() }]);
-}
+const stores = storesUnderTest('choice');
 
 for (const [storeName, env] of stores) {
   describe(`choice-based sign-in (USER_AUTH) through Amplify JS v6, on ${storeName}`, () => {

@@ -5,7 +5,6 @@
 // prove that a credential for another origin or RP id, a replayed challenge and a counter that goes
 // back are all refused.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   CognitoIdentityProviderClient, CompleteWebAuthnRegistrationCommand, DeleteWebAuthnCredentialCommand, InitiateAuthCommand, ListWebAuthnCredentialsCommand,
@@ -13,6 +12,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SoftAuthenticator } from '../support/authenticator.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { storesUnderTest } from '../support/stores.js';
 import { refused } from '../support/refused.js';
 
 const POOL = 'local_Passkey1';
@@ -33,13 +33,7 @@ pools:
         ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
-const mongo = process.env.MONGODB_URI;
-const stores: [string, Record<string, string>][] = [['SQLite', {}]];
-if (mongo) {
-  const uri = new URL(mongo);
-  uri.pathname = `/passkeys_${randomBytes(4).toString('hex')}`;
-  stores.push(['MongoDB', { MONGODB_URI: uri.toString() }]);
-}
+const stores = storesUnderTest('passkeys');
 
 for (const [storeName, env] of stores) {
   describe(`passkeys through the API, on ${storeName}`, () => {

@@ -2,13 +2,13 @@
 // sign-in (MFA ON), its QR code drawn on our own page, recovery codes shown once and good once, the
 // authenticator and e-mail prompts, and no code for the app before the second factor is proven.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AdminSetUserMFAPreferenceCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Secret, TOTP } from 'otpauth';
 import { adminSdk } from '../support/admin.js';
 import { Browser, formFields, unescapeHtml, type Response } from '../support/browser.js';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { storesUnderTest } from '../support/stores.js';
 import { pkce, spaParams, submit, tokenRequest } from '../oauth/helpers.js';
 
 const ON = 'local_UiMfaOn1';
@@ -31,13 +31,7 @@ const CONFIG = `pools:${pool(ON, 'ON', '    SoftwareTokenMfaConfiguration: { Ena
 const PASSWORD = 'a-long-enough-password';
 const appCode = (secret: string, steps = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 });
 
-const mongo = process.env.MONGODB_URI;
-const stores: [string, Record<string, string>][] = [['SQLite', {}]];
-if (mongo) {
-  const uri = new URL(mongo);
-  uri.pathname = `/uimfa_${randomBytes(4).toString('hex')}`;
-  stores.push(['MongoDB', { MONGODB_URI: uri.toString() }]);
-}
+const stores = storesUnderTest('uimfa');
 
 for (const [storeName, env] of stores) describe(`MFA on the hosted pages, on ${storeName}`, () => {
   let broker: TestBroker;
