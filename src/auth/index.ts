@@ -10,6 +10,6 @@ export { FLOW_MS, CHALLENGE_MS } from './flows.js';
 export { handleLogoutMessage, signOut } from './logout.js';
 export { accountContext, afterSignUp, answerConfirmation, answerHostedMfa, signInWithPassword, startHostedCodeSignIn, type PasswordSignIn } from './password.js';
 export { failed, isRefusal, type AuthResult, type ChallengeName, type NewSession } from './results.js';
-export { closeSession, findSession, SESSION_MS } from './sessions.js';
+export { closeSession, findSession, freshSession, FRESH_SIGN_IN_MS, SESSION_MS } from './sessions.js';
 export { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, confirmedSignUpSession, signUpSession, initiatePasswordAuth, initiateSrpAuth, type ApiSignIn } from './api-signin.js';
 export { API_SCOPES } from './admit.js';

@@ -38,3 +38,15 @@ export async function openSession(d: SessionDeps, poolId: string, user: User, da
 export async function closeSession(d: SessionDeps, id: string): Promise<void> {
   await d.store.flows.deleteSession(sha256(id));
 }
+
+/** How recent a sign-in must be to change its own security settings (MFA) on the hosted pages. */
+export const FRESH_SIGN_IN_MS = 15 * 60_000;
+
+/**
+ * The session's user when the session signed in within FRESH_SIGN_IN_MS: a stolen or long-open
+ * session cookie cannot turn a user's MFA off. Null otherwise (the page asks to sign in again).
+ */
+export async function freshSession(d: SessionDeps, poolId: string, id: string | undefined): Promise<{ session: HostedSession; user: User } | null> {
+  const found = await findSession(d, poolId, id);
+  return found && found.session.authTime * 1000 + FRESH_SIGN_IN_MS >= d.now() ? found : null;
+}

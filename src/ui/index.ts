@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import { loadPool, poolOf } from '../http/pool.js';
 import { pageHeaders } from '../http/security-headers.js';
 import { secureCookies, type Services } from '../services.js';
+import { mfaSettingsGet, mfaSettingsPost } from './mfa-settings.js';
 import { confirmGet, confirmPost, forgotGet, forgotPost, loginCodePost, loginGet, loginPost, mfaPost, resetGet, resetPost, signUpGet, signUpPost } from './routes.js';
 
 export function uiRouter(s: Services): Router {
@@ -12,6 +13,8 @@ export function uiRouter(s: Services): Router {
   r.get('/login', (ctx) => loginGet(ctx, s, poolOf(ctx)));
   r.post('/login', (ctx) => loginPost(ctx, s, poolOf(ctx)));
   r.post('/loginCode', (ctx) => loginCodePost(ctx, s, poolOf(ctx)));
+  r.get('/mfaSettings', (ctx) => mfaSettingsGet(ctx, s, poolOf(ctx)));
+  r.post('/mfaSettings', (ctx) => mfaSettingsPost(ctx, s, poolOf(ctx)));
   r.post('/mfa', (ctx) => mfaPost(ctx, s, poolOf(ctx)));
   r.get('/signup', (ctx) => signUpGet(ctx, s, poolOf(ctx)));
   r.post('/signup', (ctx) => signUpPost(ctx, s, poolOf(ctx)));

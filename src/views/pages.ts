@@ -172,14 +172,42 @@ ${form(c, '/mfa', codeField('The code changes every 30 seconds.'), 'Verify and s
   }
 }
 
+const FACTOR_NAME: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'Text message', EMAIL_OTP: 'Email' };
+
+/** A signed-in user's MFA settings: each factor the pool offers, on or off, and the ways to change them. */
+export function mfaSettingsPage(c: PageContext, o: { offered: string[]; enabled: string[]; preferred: string | null; recoveryCodesLeft: number; appVerified: boolean }): string {
+  const row = (f: string) => {
+    const on = o.enabled.includes(f);
+    const change = on ? form(c, '/mfaSettings', html``, `Turn off ${FACTOR_NAME[f] ?? f}`, { action: 'disable', factor: f }, true)
+      : f === 'SOFTWARE_TOKEN_MFA' && !o.appVerified ? form(c, '/mfaSettings', html``, 'Set up an authenticator app', { action: 'setupTotp' }, true)
+        : form(c, '/mfaSettings', html``, `Turn on ${FACTOR_NAME[f] ?? f}`, { action: 'enable', factor: f }, true);
+    return html`<li><strong>${FACTOR_NAME[f] ?? f}</strong>: ${on ? (o.preferred === f ? 'on (asked first)' : 'on') : 'off'}${change}</li>`;
+  };
+  return page({
+    title: 'Two-step verification', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`<ul class="factors">${o.offered.map(row)}</ul>
+${o.appVerified ? html`<p>${o.recoveryCodesLeft} recovery codes left.</p>${form(c, '/mfaSettings', html``, 'Make new recovery codes', { action: 'recoveryCodes' }, true)}` : ''}`,
+  });
+}
+
+/** Enrolling an authenticator app from the settings page: its QR code and key, and the code that proves it. */
+export function totpSetupPage(c: PageContext, p: { secret: string; qr: Html }): string {
+  return page({
+    title: 'Set up your authenticator app', poolName: c.pool.settings.PoolName, error: c.error,
+    body: html`<p>Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
+<div class="qr">${p.qr}</div><p class="hint">Key: <code id="totp-secret">${p.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>
+${form(c, '/mfaSettings', codeField('The code changes every 30 seconds.'), 'Verify', { action: 'verifyTotp' })}`,
+  });
+}
+
 /** The recovery codes just made, shown this once, and the way on to the app. */
-export function recoveryCodesPage(poolName: string, codes: string[], continueTo: string): string {
+export function recoveryCodesPage(poolName: string, codes: string[], continueTo: string, continueText = 'I have saved them. Continue'): string {
   return page({
     title: 'Save your recovery codes', poolName,
     notice: 'Your authenticator app is set up.',
     body: html`<p>If you lose your phone, each of these codes signs you in once in place of the app’s code. Keep them somewhere safe: they will not be shown again.</p>
 <ol class="codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
-<p><a class="idp" href="${continueTo}">I have saved them. Continue</a></p>`,
+<p><a class="idp" href="${continueTo}">${continueText}</a></p>`,
   });
 }
 

@@ -151,6 +151,37 @@ for (const [storeName, env] of stores) describe(`MFA on the hosted pages, on ${s
     assert.doesNotMatch((await new Browser().get(`${broker.issuer(ON)}/login?${new URLSearchParams(paramsOf('onspa'))}`)).body, /Email me a sign-in code/);
   });
 
+  it('lets a signed-in user set up an authenticator app, get recovery codes and turn a factor off on the settings page', async () => {
+    const browser = new Browser();
+    codeOf(await signUpConfirmed(browser, OPTIONAL, 'optspa', 'sid@example.com'));
+    const settingsUrl = `${broker.issuer(OPTIONAL)}/mfaSettings`;
+    assert.equal((await new Browser().get(settingsUrl)).status, 401, 'no session, no settings');
+    let page = await browser.get(settingsUrl);
+    assert.equal(page.status, 200, page.body.slice(0, 300));
+    assert.match(page.body, /Authenticator app<\/strong>: off/);
+    page = await submit(browser, broker, page, '/mfaSettings', { action: 'setupTotp' });
+    assert.match(page.body, /<div class="qr"><svg/);
+    const secret = unescapeHtml(/<code id="totp-secret">([^<]+)<\/code>/.exec(page.body)![1]!).replace(/ /g, '');
+    const wrong = await submit(browser, broker, page, '/mfaSettings', { code: appCode(secret) === '123456' ? '654321' : '123456' });
+    assert.equal(wrong.status, 400);
+    page = await submit(browser, broker, wrong, '/mfaSettings', { action: 'setupTotp' });
+    const again = unescapeHtml(/<code id="totp-secret">([^<]+)<\/code>/.exec(page.body)![1]!).replace(/ /g, '');
+    const saved = await submit(browser, broker, page, '/mfaSettings', { code: appCode(again) });
+    assert.match(saved.body, /Save your recovery codes/);
+    assert.equal([...saved.body.matchAll(/<li><code>/g)].length, 10);
+    page = await browser.get(settingsUrl);
+    assert.match(page.body, /Authenticator app<\/strong>: on \(asked first\)/);
+    assert.match(page.body, /10 recovery codes left/);
+    // The next sign-in asks for the app's code.
+    const later = new Browser();
+    assert.match((await logIn(later, OPTIONAL, 'optspa', 'sid@example.com')).body, /Enter your authenticator code/);
+    const off = await submit(browser, broker, page, '/mfaSettings', { action: 'disable', factor: 'SOFTWARE_TOKEN_MFA' });
+    assert.match(off.body, /Authenticator app<\/strong>: off/);
+    codeOf(await logIn(new Browser(), OPTIONAL, 'optspa', 'sid@example.com'));
+    const forged = await new Browser().post(settingsUrl, { ...formFields(page.body, '/mfaSettings').fields, action: 'disable', factor: 'EMAIL_OTP' });
+    assert.equal(forged.status, 403, 'another browser cannot post the form');
+  });
+
   it('gives no code to a browser that skips the prompt: the MFA handle is its own cookie, and the pending sign-in opens no session', async () => {
     const browser = new Browser();
     const prompt = await logIn(browser, ON, 'onspa', 'tom@example.com');
