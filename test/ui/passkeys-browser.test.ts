@@ -1,0 +1,111 @@
+// Passkeys in a real browser: Debian's Chromium (playwright-core) with the DevTools protocol's virtual
+// authenticator registers a passkey and signs in with it through the API (StartWebAuthnRegistration,
+// CompleteWebAuthnRegistration, USER_AUTH's WEB_AUTHN), the browser's own navigator.credentials doing
+// the WebAuthn side from the app's origin. A passkey used from an origin the pool does not allow is refused.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { after, before, describe, it, test } from 'node:test';
+import {
+  CognitoIdentityProviderClient, CompleteWebAuthnRegistrationCommand, ConfirmSignUpCommand, InitiateAuthCommand, RespondToAuthChallengeCommand,
+  SignUpCommand, StartWebAuthnRegistrationCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { Browser, Page } from 'playwright-core';
+import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { refused } from '../support/refused.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const APP_PORT = 5601;
+const OTHER_PORT = 5602;
+const POOL = 'local_PasskeyUi1';
+const PASSWORD = 'correct horse battery staple';
+// The RP id is `localhost` (WebAuthn takes no IP address), the app's origin http://localhost:5601.
+const CONFIG = `
+pools:
+  - Id: ${POOL}
+    PoolName: Passkeys in a browser
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    WebAuthnConfiguration: { RelyingPartyId: localhost, UserVerification: required }
+    Policies:
+      SignInPolicy: { AllowedFirstAuthFactors: [PASSWORD, WEB_AUTHN] }
+    Clients:
+      - ClientId: web
+        CallbackURLs: ["http://localhost:${APP_PORT}/cb"]
+        AllowedOAuthScopes: [openid, email, aws.cognito.signin.user.admin]
+        ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+`;
+
+if (!existsSync(CHROMIUM)) {
+  const why = `no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium): the passkey browser test did not run`;
+  console.log(`# SKIPPED ${why}`);
+  if (process.env.CI) throw new Error(why);
+  test('passkeys in a real browser', { skip: why }, () => {});
+} else {
+  describe('passkeys in a real browser (Chromium, virtual authenticator)', () => {
+    let broker: TestBroker;
+    let sdk: CognitoIdentityProviderClient;
+    let browser: Browser;
+    let page: Page;
+    const apps = [APP_PORT, OTHER_PORT].map(() => createServer((_req, res) => res.end('<!doctype html><title>app</title><p>app</p>')));
+    before(async () => {
+      broker = await startTestBroker(CONFIG);
+      sdk = new CognitoIdentityProviderClient({ endpoint: broker.url, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      apps[0]!.listen(APP_PORT, '127.0.0.1');
+      apps[1]!.listen(OTHER_PORT, '127.0.0.1');
+      await Promise.all(apps.map((a) => once(a, 'listening')));
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      page = await browser.newPage();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      sdk.destroy();
+      for (const a of apps) a.close();
+      await broker.close();
+    });
+
+    /** navigator.credentials.create in the page, from the broker's creation options (a JSON document); the credential's JSON. */
+    const create = (options: unknown) => page.evaluate(async (o) => {
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(o as PublicKeyCredentialCreationOptionsJSON);
+      return ((await navigator.credentials.create({ publicKey })) as PublicKeyCredential).toJSON();
+    }, options);
+    /** navigator.credentials.get in the page, from CREDENTIAL_REQUEST_OPTIONS (a JSON string); CREDENTIAL. */
+    const get = (options: string) => page.evaluate(async (o) => {
+      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(JSON.parse(o) as PublicKeyCredentialRequestOptionsJSON);
+      return JSON.stringify(((await navigator.credentials.get({ publicKey })) as PublicKeyCredential).toJSON());
+    }, options);
+
+    it('registers a passkey in the browser and signs in with it alone, and refuses it from an origin the pool does not allow', async () => {
+      const email = 'ada@example.com';
+      await sdk.send(new SignUpCommand({ ClientId: 'web', Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+      await sdk.send(new ConfirmSignUpCommand({ ClientId: 'web', Username: email, ConfirmationCode: await broker.lastCode(email) }));
+      const access = (await sdk.send(new InitiateAuthCommand({ ClientId: 'web', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD } }))).AuthenticationResult!.AccessToken!;
+
+      await page.goto(`http://localhost:${APP_PORT}/`);
+      const start = await sdk.send(new StartWebAuthnRegistrationCommand({ AccessToken: access }));
+      const credential = await create(start.CredentialCreationOptions);
+      await sdk.send(new CompleteWebAuthnRegistrationCommand({ AccessToken: access, Credential: credential as never }));
+
+      const signIn = () => sdk.send(new InitiateAuthCommand({ ClientId: 'web', AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'WEB_AUTHN' } }));
+      const answer = (session: string | undefined, CREDENTIAL: string) =>
+        sdk.send(new RespondToAuthChallengeCommand({ ClientId: 'web', ChallengeName: 'WEB_AUTHN', Session: session, ChallengeResponses: { USERNAME: email, CREDENTIAL } }));
+      let c = await signIn();
+      assert.equal(c.ChallengeName, 'WEB_AUTHN');
+      const done = await answer(c.Session, await get(c.ChallengeParameters!.CREDENTIAL_REQUEST_OPTIONS!));
+      assert.ok(done.AuthenticationResult?.AccessToken, 'signed in with the passkey');
+
+      // The same passkey (RP id localhost) from another origin: the browser signs, the broker refuses.
+      await page.goto(`http://localhost:${OTHER_PORT}/`);
+      c = await signIn();
+      const elsewhere = await refused(answer(c.Session, await get(c.ChallengeParameters!.CREDENTIAL_REQUEST_OPTIONS!)));
+      assert.equal(elsewhere.name, 'WebAuthnOriginNotAllowedException');
+    });
+  });
+}
