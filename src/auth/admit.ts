@@ -17,7 +17,7 @@ import type { AuthResult } from './results.js';
 import { openSession } from './sessions.js';
 
 /** How the user came in: a password, a confirmed sign-up, a provider's answer (OAuth/OIDC or SAML), an open session, or a code alone (USER_AUTH's EMAIL_OTP/SMS_OTP). */
-export type Entrance = 'password' | 'confirmation' | 'federated' | 'saml' | 'session' | 'api-password' | 'api-srp' | 'api-new-password' | 'api-otp' | 'api-passkey' | 'otp';
+export type Entrance = 'password' | 'confirmation' | 'federated' | 'saml' | 'session' | 'api-password' | 'api-srp' | 'api-new-password' | 'api-otp' | 'api-passkey' | 'otp' | 'passkey';
 
 /** Who signs in, how, for which app and from where. */
 export interface SignInFacts {

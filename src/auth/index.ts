@@ -8,7 +8,7 @@ export { FlowError, type FlowFailure } from './errors.js';
 export { beginFederated, completeOAuthCallback, completeSamlPost, type Browser } from './federated.js';
 export { FLOW_MS, CHALLENGE_MS } from './flows.js';
 export { handleLogoutMessage, signOut } from './logout.js';
-export { accountContext, afterSignUp, answerConfirmation, answerHostedMfa, signInWithPassword, startHostedCodeSignIn, type PasswordSignIn } from './password.js';
+export { accountContext, afterSignUp, answerConfirmation, answerHostedMfa, signInWithPassword, startHostedCodeSignIn, startHostedPasskeySignIn, type PasswordSignIn } from './password.js';
 export { failed, isRefusal, type AuthResult, type ChallengeName, type NewSession } from './results.js';
 export { closeSession, findSession, freshSession, FRESH_SIGN_IN_MS, SESSION_MS } from './sessions.js';
 export { answerDevicePasswordVerifier, answerDeviceSrp, answerNewPassword, answerPasswordVerifier, confirmedSignUpSession, signUpSession, initiatePasswordAuth, initiateSrpAuth, type ApiSignIn } from './api-signin.js';

@@ -5,11 +5,12 @@ import type { AppClient, Pool, User } from '../directory/types.js';
 import type { SignInContext } from '../native/accounts.js';
 import { CodeMismatchException, NotAuthorizedException, UserNotConfirmedException } from '../native/errors.js';
 import { simulatedDetails } from '../native/codes.js';
-import { otpauthUri } from '../native/mfa.js';
+import { mfaOf, otpauthUri } from '../native/mfa.js';
 import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
 import type { ValidRequest } from './app-request.js';
 import { admitAndFinish, type Entrance, type SignInFacts } from './admit.js';
 import type { AuthDeps } from './deps.js';
+import { requestOptions, verifyAssertion } from './passkeys.js';
 import { chosenFactor, factorChallenge, proveFactor, secondFactorChallenge, type MfaFlow } from './mfa.js';
 import { CHALLENGE_MS, newHandle, saveFlow, takeFlow } from './flows.js';
 import { failed, isRefusal, type AuthResult, type ChallengeName } from './results.js';
@@ -106,6 +107,7 @@ export async function answerHostedMfa(
   d: AuthDeps, i: { pool: Pool; request: ValidRequest; session: string | undefined; answer: string; ip: string | null; previousSession?: string | undefined },
 ): Promise<AuthResult & { retry?: string }> {
   const flow = await takeFlow(d, 'challenge', i.pool.id, i.session);
+  if (flow?.name === 'WEB_AUTHN' && flow.webauthn && flow.clientId === i.request.client.clientId) return answerHostedPasskey(d, i, flow.userId, flow.webauthn.challenge);
   if (flow?.mfa?.firstFactor && !flow.userId && flow.clientId === i.request.client.clientId) {
     // A code sent to no one (the name reaches nobody): every code is wrong, as it would be for a user.
     const { expiresAt, ...kept } = flow;
@@ -162,6 +164,36 @@ export async function startHostedCodeSignIn(d: AuthDeps, i: { pool: Pool; reques
     }
     const c = await factorChallenge(d, i.pool, reachable, 'EMAIL_OTP');
     return await hostedChallenge(d, { ...i, user: reachable, entrance: 'otp' }, c.name, { ...c.mfa, firstFactor: true }, c.parameters);
+  } catch (err) {
+    if (isRefusal(err)) return failed(err, i.request.params);
+    throw err;
+  }
+}
+
+/**
+ * "Sign in with a passkey" on the sign-in page, where the pool allows WEB_AUTHN: request options for the
+ * user's passkeys (a name without any gets options no credential answers), for the page's script.
+ */
+export async function startHostedPasskeySignIn(d: AuthDeps, i: { pool: Pool; request: ValidRequest; username: string }): Promise<AuthResult> {
+  if (!i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('WEB_AUTHN'))
+    return failed(new NotAuthorizedException('This app does not offer sign-in with a passkey.'), i.request.params);
+  const found = await d.accounts.findUser(i.pool, i.username);
+  const user = found && found.enabled && found.status === 'CONFIRMED' && (mfaOf(found).passkeys ?? []).length ? found : null;
+  const { options, challenge } = await requestOptions(d, i.pool, user);
+  const session = newHandle();
+  await saveFlow(d, 'challenge', i.pool.id, session, { name: 'WEB_AUTHN', userId: user?.id ?? null, clientId: i.request.client.clientId, entrance: 'passkey', webauthn: { challenge } }, d.now() + MFA_CHALLENGE_MS);
+  return { kind: 'challenge', name: 'WEB_AUTHN', session, user, parameters: { CREDENTIAL_REQUEST_OPTIONS: options } };
+}
+
+/** The passkey page's answer: the browser's assertion over this challenge, by one of the user's passkeys; a strong factor by itself. */
+async function answerHostedPasskey(
+  d: AuthDeps, i: { pool: Pool; request: ValidRequest; answer: string; ip: string | null; previousSession?: string | undefined }, userId: string | null, challenge: string,
+): Promise<AuthResult> {
+  const user = userId ? await d.store.users.getUser(i.pool.id, userId) : null;
+  try {
+    if (!user) throw new NotAuthorizedException('The passkey could not be verified.');
+    await verifyAssertion(d, i.pool, user, challenge, i.answer);
+    return await admitAndFinish(d, { pool: i.pool, request: i.request, user, via: 'COGNITO', entrance: 'passkey', ip: i.ip, previousSession: i.previousSession });
   } catch (err) {
     if (isRefusal(err)) return failed(err, i.request.params);
     throw err;

@@ -1,8 +1,10 @@
 // Headers for every page a browser shows (hosted UI, authorize): no framing, no referrer, no sniffing,
-// and a policy that allows nothing from outside (the pages carry their own inline style).
+// and a policy that allows nothing from outside (the pages carry their own inline style, and one script allowed by its hash).
 import type { Context, Next } from 'koa';
+import { PASSKEY_SCRIPT_HASH } from '../views/scripts.js';
 
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+// Scripts: only the pages' one passkey script, by its hash.
+export const PAGE_CSP = `default-src 'none'; script-src ${PASSKEY_SCRIPT_HASH}; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`;
 
 export function pageHeaders(secure: boolean) {
   return async (ctx: Context, next: Next) => {

@@ -5,13 +5,14 @@ import { loadPool, poolOf } from '../http/pool.js';
 import { pageHeaders } from '../http/security-headers.js';
 import { secureCookies, type Services } from '../services.js';
 import { mfaSettingsGet, mfaSettingsPost } from './mfa-settings.js';
-import { confirmGet, confirmPost, forgotGet, forgotPost, loginCodePost, loginGet, loginPost, mfaPost, resetGet, resetPost, signUpGet, signUpPost } from './routes.js';
+import { confirmGet, confirmPost, forgotGet, forgotPost, loginCodePost, loginGet, loginPasskeyPost, loginPost, mfaPost, resetGet, resetPost, signUpGet, signUpPost } from './routes.js';
 
 export function uiRouter(s: Services): Router {
   const r = new Router({ prefix: '/:poolId' });
   r.use(loadPool(s), pageHeaders(secureCookies(s)));
   r.get('/login', (ctx) => loginGet(ctx, s, poolOf(ctx)));
   r.post('/login', (ctx) => loginPost(ctx, s, poolOf(ctx)));
+  r.post('/loginPasskey', (ctx) => loginPasskeyPost(ctx, s, poolOf(ctx)));
   r.post('/loginCode', (ctx) => loginCodePost(ctx, s, poolOf(ctx)));
   r.get('/mfaSettings', (ctx) => mfaSettingsGet(ctx, s, poolOf(ctx)));
   r.post('/mfaSettings', (ctx) => mfaSettingsPost(ctx, s, poolOf(ctx)));

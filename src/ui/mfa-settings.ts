@@ -1,15 +1,16 @@
 // The hosted page where a signed-in user manages their second factors: turn one on or off, enrol an
-// authenticator app (its QR code drawn here), make new recovery codes. Changes need a sign-in of the
+// authenticator app (its QR code drawn here), make new recovery codes, add or remove passkeys. Changes need a sign-in of the
 // last 15 minutes (freshSession) and this browser's CSRF token; the rules are native/second-factors.ts's.
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { freshSession, isRefusal } from '../auth/index.js';
+import { completeRegistration, deletePasskey, startRegistration } from '../auth/passkeys.js';
 import type { MfaFactor, Pool, User } from '../directory/types.js';
 import { mfaOf, otpauthUri, poolFactors } from '../native/mfa.js';
 import { sessionCookie, showPage as show } from '../http/browser.js';
 import type { Services } from '../services.js';
 import { Html } from '../views/html.js';
-import { errorPage, mfaSettingsPage, recoveryCodesPage, totpSetupPage, type PageContext } from '../views/pages.js';
+import { errorPage, mfaSettingsPage, passkeyPage, recoveryCodesPage, totpSetupPage, type PageContext } from '../views/pages.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { pageStatusOf } from './errors.js';
 
@@ -23,6 +24,7 @@ async function settings(ctx: Context, s: Services, pool: Pool, user: User, statu
   const m = mfaOf(user);
   show(ctx, status, mfaSettingsPage({ ...(await contextOf(ctx, s, pool)), ...extra }, {
     offered: poolFactors(pool.settings), enabled: m.enabled, preferred: m.preferred, recoveryCodesLeft: m.recoveryCodes.length, appVerified: m.totp?.verified === true,
+    passkeys: pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('WEB_AUTHN') ? m.passkeys ?? [] : undefined,
   }));
 }
 
@@ -59,6 +61,23 @@ export async function mfaSettingsPost(ctx: Context, s: Services, pool: Pool): Pr
         const codes = await s.secondFactors.newRecoveryCodes(pool, enabled);
         return show(ctx, 200, recoveryCodesPage(pool.settings.PoolName, codes, `/${pool.id}/mfaSettings`, 'I have saved them. Back to my settings'));
       }
+      case 'startPasskey': {
+        const options = await startRegistration(s, pool, user);
+        return show(ctx, 200, passkeyPage(c, { action: '/mfaSettings', kind: 'create', options: JSON.stringify(options), title: 'Add a passkey', submit: 'Create the passkey', extra: { action: 'completePasskey' } }));
+      }
+      case 'completePasskey': {
+        let credential: unknown;
+        try {
+          credential = JSON.parse(text('credential'));
+        } catch {
+          return await settings(ctx, s, pool, user, 400, { error: 'The browser sent no passkey.' });
+        }
+        await completeRegistration(s, pool, user, credential);
+        return await settings(ctx, s, pool, (await s.store.users.getUser(pool.id, user.id)) ?? user, 200, { notice: 'Passkey added.' });
+      }
+      case 'deletePasskey':
+        await deletePasskey(s, pool, user, text('credential_id'));
+        return await settings(ctx, s, pool, (await s.store.users.getUser(pool.id, user.id)) ?? user, 200, { notice: 'Passkey removed.' });
       case 'recoveryCodes': {
         if (mfaOf(user).totp?.verified !== true) return await settings(ctx, s, pool, user, 400, { error: 'Set up an authenticator app first.' });
         const codes = await s.secondFactors.newRecoveryCodes(pool, user);

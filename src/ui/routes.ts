@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import {
-  accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, startHostedCodeSignIn, pickParams, signInWithPassword, validateAuthorize,
+  accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, startHostedCodeSignIn, startHostedPasskeySignIn, pickParams, signInWithPassword, validateAuthorize,
   type AuthResult, type AuthorizeParams, type ValidRequest,
 } from '../auth/index.js';
 import type { Pool } from '../directory/types.js';
@@ -12,7 +12,7 @@ import { browserOf, setChallenge, setSession, showPage as show, takeChallenge } 
 import type { Services } from '../services.js';
 import { Html } from '../views/html.js';
 import {
-  confirmPage, errorPage, forgotPage, linkTo, loginPage, mfaPage, recoveryCodesPage, resetPage, signUpAttributes, signUpPage, type MfaPrompt, type PageContext,
+  confirmPage, errorPage, forgotPage, linkTo, loginPage, mfaPage, passkeyPage, recoveryCodesPage, resetPage, signUpAttributes, signUpPage, type MfaPrompt, type PageContext,
 } from '../views/pages.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { pageStatusOf } from './errors.js';
@@ -61,6 +61,12 @@ async function renderSignIn(ctx: Context, s: Services, pool: Pool, c: PageContex
       if (result.name === 'CONFIRM_SIGN_UP') {
         setChallenge(ctx, s, pool.id, result.session);
         return toConfirm(ctx, c, username);
+      }
+      if (result.name === 'WEB_AUTHN') {
+        setChallenge(ctx, s, pool.id, result.session);
+        return show(ctx, 200, passkeyPage(c, {
+          action: '/mfa', kind: 'get', options: result.parameters.CREDENTIAL_REQUEST_OPTIONS ?? '{}', title: 'Sign in with your passkey', submit: 'Use my passkey', extra: { challenge: 'WEB_AUTHN' },
+        }));
       }
       if (MFA_PAGES.has(result.name)) {
         setChallenge(ctx, s, pool.id, result.session);
@@ -129,6 +135,14 @@ export async function loginPost(ctx: Context, s: Services, pool: Pool): Promise<
     show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
 }
 
+/** "Sign in with a passkey": the passkey page, whatever the name (see startHostedPasskeySignIn). */
+export async function loginPasskeyPost(ctx: Context, s: Services, pool: Pool): Promise<void> {
+  const posted = await postedForm(ctx, s, pool);
+  if (!posted) return;
+  const { req, c, username } = posted;
+  await renderSignIn(ctx, s, pool, c, username, await startHostedPasskeySignIn(s, { pool, request: req, username }), async (error, status) => show(ctx, status, loginPage({ ...c, error }, username, await providersOf(s, pool, req))));
+}
+
 /** "Email me a code": the code prompt, whatever the name (see startHostedCodeSignIn). */
 export async function loginCodePost(ctx: Context, s: Services, pool: Pool): Promise<void> {
   const posted = await postedForm(ctx, s, pool);
@@ -146,7 +160,7 @@ export async function mfaPost(ctx: Context, s: Services, pool: Pool): Promise<vo
   const { form, req, c } = posted;
   const { ip, session } = browserOf(ctx, s, pool.id);
   const handle = takeChallenge(ctx, s, pool.id);
-  const result = await answerHostedMfa(s, { pool, request: req, session: handle, answer: (text(form, 'answer') || text(form, 'code')).trim(), ip, previousSession: session });
+  const result = await answerHostedMfa(s, { pool, request: req, session: handle, answer: (text(form, 'credential') || text(form, 'answer') || text(form, 'code')).trim(), ip, previousSession: session });
   const shown: MfaPrompt = {
     challenge: text(form, 'challenge'), destination: text(form, 'destination') || undefined, secret: text(form, 'secret') || undefined,
     uri: text(form, 'uri') || undefined, choices: text(form, 'choices') ? text(form, 'choices').split(' ') : undefined,

@@ -3,7 +3,8 @@
 // the authorize parameters carried along in hidden fields, and a CSRF token.
 import type { Pool } from '../directory/types.js';
 import { redirectWith, type AuthorizeParams } from '../auth/app-request.js';
-import { hidden, html, page, type Html } from './html.js';
+import { hidden, html, Html, page } from './html.js';
+import { PASSKEY_SCRIPT } from './scripts.js';
 
 export interface PageContext {
   pool: Pool;
@@ -66,6 +67,7 @@ export function loginPage(c: PageContext, username = '', providers: { name: stri
     title: 'Sign in', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
     body: html`${buttons}${providers.length ? html`<p class="or">or</p>` : ''}${form(c, '/login', html`${field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username' })}
 ${field('password', 'Password', { type: 'password', autocomplete: 'current-password' })}`, 'Sign in')}
+${c.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('WEB_AUTHN') ? html`<p class="or">or</p>${form(c, '/loginPasskey', field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username webauthn', id: 'f-passkey-username' }), 'Sign in with a passkey', {}, true)}` : ''}
 ${c.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('EMAIL_OTP') ? html`<p class="or">or, without a password</p>${form(c, '/loginCode', field('username', usernameLabel(c.pool), { type: emailish ? 'email' : 'text', value: username, autocomplete: 'username', id: 'f-code-username' }), 'Email me a sign-in code', {}, true)}` : ''}
 <p class="links"><a href="${linkTo(c, '/forgotPassword')}">Forgot your password?</a><br>
 New here? <a href="${linkTo(c, '/signup')}">Create an account</a></p>`,
@@ -175,7 +177,7 @@ ${form(c, '/mfa', codeField('The code changes every 30 seconds.'), 'Verify and s
 const FACTOR_NAME: Record<string, string> = { SOFTWARE_TOKEN_MFA: 'Authenticator app', SMS_MFA: 'Text message', EMAIL_OTP: 'Email' };
 
 /** A signed-in user's MFA settings: each factor the pool offers, on or off, and the ways to change them. */
-export function mfaSettingsPage(c: PageContext, o: { offered: string[]; enabled: string[]; preferred: string | null; recoveryCodesLeft: number; appVerified: boolean }): string {
+export function mfaSettingsPage(c: PageContext, o: { offered: string[]; enabled: string[]; preferred: string | null; recoveryCodesLeft: number; appVerified: boolean; passkeys?: { id: string; createdAt: number }[] | undefined }): string {
   const row = (f: string) => {
     const on = o.enabled.includes(f);
     const change = on ? form(c, '/mfaSettings', html``, `Turn off ${FACTOR_NAME[f] ?? f}`, { action: 'disable', factor: f }, true)
@@ -186,7 +188,9 @@ export function mfaSettingsPage(c: PageContext, o: { offered: string[]; enabled:
   return page({
     title: 'Two-step verification', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
     body: html`<ul class="factors">${o.offered.map(row)}</ul>
-${o.appVerified ? html`<p>${o.recoveryCodesLeft} recovery codes left.</p>${form(c, '/mfaSettings', html``, 'Make new recovery codes', { action: 'recoveryCodes' }, true)}` : ''}`,
+${o.appVerified ? html`<p>${o.recoveryCodesLeft} recovery codes left.</p>${form(c, '/mfaSettings', html``, 'Make new recovery codes', { action: 'recoveryCodes' }, true)}` : ''}
+${o.passkeys ? html`<h2>Passkeys</h2><ul class="passkeys">${o.passkeys.map((p) => html`<li>Passkey added ${new Date(p.createdAt).toISOString().slice(0, 10)}${form(c, '/mfaSettings', html``, 'Remove this passkey', { action: 'deletePasskey', credential_id: p.id }, true)}</li>`)}</ul>
+${form(c, '/mfaSettings', html``, 'Add a passkey', { action: 'startPasskey' })}` : ''}`,
   });
 }
 
@@ -197,6 +201,17 @@ export function totpSetupPage(c: PageContext, p: { secret: string; qr: Html }): 
     body: html`<p>Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
 <div class="qr">${p.qr}</div><p class="hint">Key: <code id="totp-secret">${p.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>
 ${form(c, '/mfaSettings', codeField('The code changes every 30 seconds.'), 'Verify', { action: 'verifyTotp' })}`,
+  });
+}
+
+/** A passkey ceremony's page: the form the one script (views/scripts.ts) runs navigator.credentials for, then posts. */
+export function passkeyPage(c: PageContext, o: { action: string; kind: 'create' | 'get'; options: string; title: string; submit: string; extra?: Record<string, string> }): string {
+  return page({
+    title: o.title, poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`<form id="passkey-form" method="post" action="${c.basePath}${o.action}" data-kind="${o.kind}" data-options="${o.options}" novalidate>
+${hidden({ ...c.params, ...(o.extra ?? {}), _csrf: c.csrf })}<input type="hidden" name="credential" value="">
+<button type="submit">${o.submit}</button></form><p id="passkey-error" role="alert"></p>
+<script>${new Html(PASSKEY_SCRIPT)}</script>`,
   });
 }
 

@@ -37,6 +37,8 @@ export async function startTestBroker(configYaml: string, env: Record<string, st
   const settings = loadSettings({
     PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, BROKER_CONFIG: configFile,
     BROKER_KEY_SECRET: 'test-broker-key-secret-0123456789', ADMIN_ACCESS_KEY_ID: 'BRKRTESTTESTTESTTEST', ADMIN_SECRET_ACCESS_KEY: 'test-admin-secret-0123456789', ...env,
+    // `{port}` in a PUBLIC_URL given (e.g. http://localhost:{port}, for WebAuthn, which takes no IP address) is the port chosen here.
+    ...(env.PUBLIC_URL ? { PUBLIC_URL: env.PUBLIC_URL.replace('{port}', String(port)) } : {}),
   });
   // Warnings and errors are kept (a test can prove what was, or was not, logged); TEST_LOG_LEVEL shows them.
   const lines: string[] = [];

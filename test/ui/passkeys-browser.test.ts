@@ -14,6 +14,7 @@ import {
 import type { Browser, Page } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
 import { refused } from '../support/refused.js';
+import { pkce } from '../oauth/helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP_PORT = 5601;
@@ -35,6 +36,21 @@ pools:
         CallbackURLs: ["http://localhost:${APP_PORT}/cb"]
         AllowedOAuthScopes: [openid, email, aws.cognito.signin.user.admin]
         ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+`;
+
+const HOSTED_POOL = 'local_PasskeyUi2';
+const HOSTED_CONFIG = `
+pools:
+  - Id: ${HOSTED_POOL}
+    PoolName: Hosted passkeys
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    Policies:
+      SignInPolicy: { AllowedFirstAuthFactors: [PASSWORD, WEB_AUTHN] }
+    Clients:
+      - ClientId: hosted
+        CallbackURLs: ["http://localhost:${APP_PORT}/cb"]
+        AllowedOAuthScopes: [openid, email]
 `;
 
 if (!existsSync(CHROMIUM)) {
@@ -81,6 +97,46 @@ if (!existsSync(CHROMIUM)) {
       const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(JSON.parse(o) as PublicKeyCredentialRequestOptionsJSON);
       return JSON.stringify(((await navigator.credentials.get({ publicKey })) as PublicKeyCredential).toJSON());
     }, options);
+
+    it('adds a passkey on the hosted settings page and signs in with it on the hosted sign-in page, its script allowed by the CSP', async () => {
+      const hosted = await startTestBroker(HOSTED_CONFIG, { PUBLIC_URL: 'http://localhost:{port}' });
+      try {
+        const issuer = hosted.issuer(HOSTED_POOL);
+        assert.ok(issuer.startsWith('http://localhost:'));
+        const email = 'hal@example.com';
+        const { challenge } = pkce();
+        const authorize = new URLSearchParams({ response_type: 'code', client_id: 'hosted', redirect_uri: `http://localhost:${APP_PORT}/cb`, scope: 'openid email', state: 's1', code_challenge: challenge, code_challenge_method: 'S256' });
+        const cspErrors: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && cspErrors.push(m.text()));
+
+        // Sign up and confirm on the hosted pages; the app gets its code.
+        await page.goto(`${issuer}/signup?${authorize}`);
+        await page.fill('#f-username', email);
+        await page.fill('#f-password', PASSWORD);
+        await Promise.all([page.waitForURL(/confirmUser/), page.click('button[type=submit]')]);
+        await page.fill('#f-code', await hosted.lastCode(email));
+        await Promise.all([page.waitForURL(new RegExp(`localhost:${APP_PORT}/cb`)), page.click('button[type=submit]')]);
+
+        // Add a passkey on the settings page: the page's own script runs navigator.credentials.create.
+        await page.goto(`${issuer}/mfaSettings`);
+        await page.getByRole('button', { name: 'Add a passkey' }).click();
+        await page.waitForSelector('#passkey-form');
+        await Promise.all([page.waitForSelector('text=Passkey added.'), page.getByRole('button', { name: 'Create the passkey' }).click()]);
+        assert.match(await page.content(), /Remove this passkey/);
+
+        // A new browser context (no session): sign in with the passkey alone.
+        await page.context().clearCookies();
+        await page.goto(`${issuer}/login?${authorize}`);
+        await page.fill('#f-passkey-username', email);
+        await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+        await page.waitForSelector('#passkey-form');
+        await Promise.all([page.waitForURL(new RegExp(`localhost:${APP_PORT}/cb\\?code=`)), page.getByRole('button', { name: 'Use my passkey' }).click()]);
+        assert.equal(new URL(page.url()).searchParams.get('state'), 's1');
+        assert.deepEqual(cspErrors, [], 'the script ran under the CSP, nothing was blocked');
+      } finally {
+        await hosted.close();
+      }
+    });
 
     it('registers a passkey in the browser and signs in with it alone, and refuses it from an origin the pool does not allow', async () => {
       const email = 'ada@example.com';
