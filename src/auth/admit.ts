@@ -31,11 +31,11 @@ export interface SignInFacts {
   ip: string | null;
   detail?: Record<string, unknown>;
   /** How the second factor was proven: a factor's code, a recovery code, or a remembered device (which skips MFA). */
-  secondFactor?: Proven | 'REMEMBERED_DEVICE';
+  secondFactor?: Proven | 'REMEMBERED_DEVICE' | 'PASSKEY_WITH_USER_VERIFICATION';
 }
 
-/** The entrances that prove a native password, after which the pool's MFA applies (federated users are the provider's to check). */
-const NATIVE: ReadonlySet<Entrance> = new Set(['password', 'confirmation', 'api-password', 'api-srp', 'api-new-password']);
+/** The entrances that prove a native password or passkey, after which the pool's MFA applies (federated users are the provider's to check). */
+const NATIVE: ReadonlySet<Entrance> = new Set(['password', 'confirmation', 'api-password', 'api-srp', 'api-new-password', 'passkey', 'api-passkey']);
 
 export const CODE_MS = 5 * 60_000;
 

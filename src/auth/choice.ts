@@ -1,7 +1,7 @@
 // Choice-based sign-in (InitiateAuth USER_AUTH): the first factor is the user's choice among those the
 // pool allows (Policies.SignInPolicy.AllowedFirstAuthFactors): a password (plain or SRP, then the
 // pool's MFA as for any password), or a code sent by e-mail or SMS (no password, no MFA after: the
-// pool may not require MFA then), or a passkey (WEB_AUTHN, a strong factor by itself). A just-confirmed sign-up's Session signs in without a second code.
+// pool may not require MFA then), or a passkey (WEB_AUTHN; both factors where the pool counts a user-verifying one as two). A just-confirmed sign-up's Session signs in without a second code.
 // What is offered does not depend on the user, so it tells nothing of whether they exist.
 import type { User } from '../directory/types.js';
 import { simulatedDetails } from '../native/codes.js';
@@ -110,7 +110,7 @@ async function passkeyChallenge(d: AuthDeps, i: UserAuth): Promise<AuthResult> {
   return challenge(d, i, 'WEB_AUTHN', user, { userId: user?.id ?? null, typedName: i.username, entrance: 'api-passkey', webauthn: { challenge: webauthn } }, { CREDENTIAL_REQUEST_OPTIONS: options });
 }
 
-/** RespondToAuthChallenge WEB_AUTHN: the passkey's signature (CREDENTIAL) over the challenge; a passkey is a strong factor by itself, so no MFA follows. */
+/** RespondToAuthChallenge WEB_AUTHN: the passkey's signature (CREDENTIAL) over the challenge; then the pool's MFA, as WebAuthnConfiguration.FactorConfiguration says. */
 export async function answerWebAuthn(d: AuthDeps, i: UserAuth & { session: string; credential: string }): Promise<AuthResult> {
   const flow = await takeChallenge(d, i, i.session, 'WEB_AUTHN');
   if (!flow?.webauthn) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
@@ -118,8 +118,10 @@ export async function answerWebAuthn(d: AuthDeps, i: UserAuth & { session: strin
   const user = flow.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!user) return failed(new NotAuthorizedException('The passkey could not be verified.'));
   try {
-    await verifyAssertion(d, i.pool, user, flow.webauthn.challenge, i.credential);
-    return await issue(d, i, (await d.store.users.getUser(i.pool.id, user.id)) ?? user, 'api-passkey');
+    const { secondFactor } = await verifyAssertion(d, i.pool, user, flow.webauthn.challenge, i.credential);
+    const fresh = (await d.store.users.getUser(i.pool.id, user.id)) ?? user;
+    // A passkey is one factor unless the pool counts a user-verifying one as two: else the pool's MFA follows.
+    return await (secondFactor ? issue(d, i, fresh, 'api-passkey', secondFactor) : viaSecondFactor(d, i, fresh, 'api-passkey'));
   } catch (err) {
     if (isRefusal(err)) return failed(err);
     throw err;

@@ -125,7 +125,7 @@ export async function requestOptions(d: AuthDeps, pool: Pool, user: User | null)
 }
 
 /** The WEB_AUTHN answer (CREDENTIAL, a JSON string): a signature by one of the user's passkeys over this challenge; its counter moves on. */
-export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, challenge: string, credentialJson: string): Promise<Passkey> {
+export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, challenge: string, credentialJson: string): Promise<{ passkey: Passkey; secondFactor?: 'PASSKEY_WITH_USER_VERIFICATION' }> {
   let response: AuthenticationResponseJSON;
   try {
     response = JSON.parse(credentialJson) as AuthenticationResponseJSON;
@@ -149,5 +149,7 @@ export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, chall
   const fresh = mfaOf((await d.store.users.getUser(pool.id, user.id)) ?? user);
   const passkeys = (fresh.passkeys ?? []).map((p) => (p.id === passkey.id ? { ...p, counter: verified.authenticationInfo.newCounter } : p));
   await d.store.users.updateUser(pool.id, user.id, { mfa: { ...fresh, passkeys } });
-  return passkey;
+  // A passkey that verified its user counts as both factors where the pool says so.
+  const both = pool.settings.WebAuthnConfiguration?.FactorConfiguration === 'MULTI_FACTOR_WITH_USER_VERIFICATION' && verified.authenticationInfo.userVerified;
+  return { passkey, ...(both ? { secondFactor: 'PASSKEY_WITH_USER_VERIFICATION' as const } : {}) };
 }

@@ -185,15 +185,17 @@ export async function startHostedPasskeySignIn(d: AuthDeps, i: { pool: Pool; req
   return { kind: 'challenge', name: 'WEB_AUTHN', session, user, parameters: { CREDENTIAL_REQUEST_OPTIONS: options } };
 }
 
-/** The passkey page's answer: the browser's assertion over this challenge, by one of the user's passkeys; a strong factor by itself. */
+/** The passkey page's answer: the browser's assertion over this challenge, by one of the user's passkeys; then the pool's MFA, as for the API. */
 async function answerHostedPasskey(
   d: AuthDeps, i: { pool: Pool; request: ValidRequest; answer: string; ip: string | null; previousSession?: string | undefined }, userId: string | null, challenge: string,
 ): Promise<AuthResult> {
   const user = userId ? await d.store.users.getUser(i.pool.id, userId) : null;
   try {
     if (!user) throw new NotAuthorizedException('The passkey could not be verified.');
-    await verifyAssertion(d, i.pool, user, challenge, i.answer);
-    return await admitAndFinish(d, { pool: i.pool, request: i.request, user, via: 'COGNITO', entrance: 'passkey', ip: i.ip, previousSession: i.previousSession });
+    const { secondFactor } = await verifyAssertion(d, i.pool, user, challenge, i.answer);
+    const fresh = (await d.store.users.getUser(i.pool.id, user.id)) ?? user;
+    if (!secondFactor) return await viaSecondFactor(d, { ...i, user: fresh, entrance: 'passkey' });
+    return await admitAndFinish(d, { pool: i.pool, request: i.request, user: fresh, via: 'COGNITO', entrance: 'passkey', ip: i.ip, previousSession: i.previousSession, secondFactor });
   } catch (err) {
     if (isRefusal(err)) return failed(err, i.request.params);
     throw err;

@@ -312,6 +312,12 @@ export const poolFields = {
     .strictObject({
       RelyingPartyId: z.string().min(1).max(127).regex(/^[a-z0-9.-]+$/, 'must be a host name').optional(),
       UserVerification: z.enum(['required', 'preferred']).default('preferred'),
+      /**
+       * Where the pool requires MFA: SINGLE_FACTOR, a passkey sign-in is followed by the pool's MFA as a
+       * password is; MULTI_FACTOR_WITH_USER_VERIFICATION, a passkey that verified its user (PIN,
+       * biometrics) is both factors.
+       */
+      FactorConfiguration: z.enum(['SINGLE_FACTOR', 'MULTI_FACTOR_WITH_USER_VERIFICATION']).default('SINGLE_FACTOR'),
     })
     .optional(),
   /** Resource servers and their custom scopes (Cognito keeps them beside the pool: Create/UpdateResourceServer). */

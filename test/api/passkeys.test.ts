@@ -6,8 +6,9 @@
 // back are all refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import {
-  CognitoIdentityProviderClient, CompleteWebAuthnRegistrationCommand, DeleteWebAuthnCredentialCommand, InitiateAuthCommand, ListWebAuthnCredentialsCommand,
+  AssociateSoftwareTokenCommand, VerifySoftwareTokenCommand, CognitoIdentityProviderClient, CompleteWebAuthnRegistrationCommand, DeleteWebAuthnCredentialCommand, InitiateAuthCommand, ListWebAuthnCredentialsCommand,
   RespondToAuthChallengeCommand, SignUpCommand, ConfirmSignUpCommand, StartWebAuthnRegistrationCommand, type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { SoftAuthenticator } from '../support/authenticator.js';
@@ -128,3 +129,66 @@ for (const [storeName, env] of stores) {
     });
   });
 }
+
+describe('passkeys where the pool requires MFA (WebAuthnConfiguration.FactorConfiguration)', () => {
+  const pool = (id: string, client: string, factor: string) => `
+  - Id: ${id}
+    PoolName: ${id}
+    UsernameAttributes: [email]
+    AutoVerifiedAttributes: [email]
+    MfaConfiguration: ON
+    SoftwareTokenMfaConfiguration: { Enabled: true }
+    WebAuthnConfiguration: { FactorConfiguration: ${factor} }
+    Policies:
+      SignInPolicy: { AllowedFirstAuthFactors: [PASSWORD, WEB_AUTHN] }
+    Clients:
+      - ClientId: ${client}
+        CallbackURLs: ["https://app.example/cb"]
+        ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]`;
+  let broker: TestBroker;
+  let sdk: CognitoIdentityProviderClient;
+  before(async () => {
+    broker = await startTestBroker(`pools:${pool('local_PkOne1', 'one', 'SINGLE_FACTOR')}${pool('local_PkTwo1', 'two', 'MULTI_FACTOR_WITH_USER_VERIFICATION')}\n`);
+    sdk = new CognitoIdentityProviderClient({ endpoint: broker.url, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  });
+  after(async () => {
+    sdk.destroy();
+    await broker.close();
+  });
+
+  /** A user with a passkey: a password sign-in through MFA_SETUP (an authenticator app) first, then the registration. */
+  async function withPasskey(client: string, email: string): Promise<SoftAuthenticator> {
+    await sdk.send(new SignUpCommand({ ClientId: client, Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+    await sdk.send(new ConfirmSignUpCommand({ ClientId: client, Username: email, ConfirmationCode: await broker.lastCode(email) }));
+    const setup = await sdk.send(new InitiateAuthCommand({ ClientId: client, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD } }));
+    assert.equal(setup.ChallengeName, 'MFA_SETUP');
+    const a = await sdk.send(new AssociateSoftwareTokenCommand({ Session: setup.Session }));
+    const v = await sdk.send(new VerifySoftwareTokenCommand({ Session: a.Session, UserCode: new TOTP({ secret: Secret.fromBase32(a.SecretCode!) }).generate() }));
+    const done = await sdk.send(new RespondToAuthChallengeCommand({ ClientId: client, ChallengeName: 'MFA_SETUP', Session: v.Session, ChallengeResponses: { USERNAME: email } }));
+    const access = done.AuthenticationResult!.AccessToken!;
+    const key = new SoftAuthenticator();
+    const start = await sdk.send(new StartWebAuthnRegistrationCommand({ AccessToken: access }));
+    await sdk.send(new CompleteWebAuthnRegistrationCommand({ AccessToken: access, Credential: key.create(start.CredentialCreationOptions as never, new URL(broker.url).origin) as never }));
+    return key;
+  }
+  async function passkeySignIn(client: string, email: string, key: SoftAuthenticator, flags: number) {
+    const c = await sdk.send(new InitiateAuthCommand({ ClientId: client, AuthFlow: 'USER_AUTH', AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'WEB_AUTHN' } }));
+    const options = JSON.parse(c.ChallengeParameters!.CREDENTIAL_REQUEST_OPTIONS!) as { challenge: string };
+    return sdk.send(new RespondToAuthChallengeCommand({
+      ClientId: client, ChallengeName: 'WEB_AUTHN', Session: c.Session, ChallengeResponses: { USERNAME: email, CREDENTIAL: JSON.stringify(key.get(options, new URL(broker.url).origin, { flags })) },
+    }));
+  }
+
+  it('SINGLE_FACTOR: a passkey is one factor, and the pool’s MFA follows it', async () => {
+    const key = await withPasskey('one', 'one@example.com');
+    const r = await passkeySignIn('one', 'one@example.com', key, 0x05);
+    assert.deepEqual([r.ChallengeName, r.AuthenticationResult], ['SOFTWARE_TOKEN_MFA', undefined]);
+  });
+
+  it('MULTI_FACTOR_WITH_USER_VERIFICATION: a passkey that verified its user is both factors; one that did not is followed by MFA', async () => {
+    const key = await withPasskey('two', 'two@example.com');
+    assert.ok((await passkeySignIn('two', 'two@example.com', key, 0x05)).AuthenticationResult?.AccessToken, 'user present and verified');
+    const presentOnly = await passkeySignIn('two', 'two@example.com', key, 0x01);
+    assert.deepEqual([presentOnly.ChallengeName, presentOnly.AuthenticationResult], ['SOFTWARE_TOKEN_MFA', undefined]);
+  });
+});
