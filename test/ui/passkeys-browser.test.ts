@@ -1,7 +1,9 @@
 // Passkeys in a real browser: Debian's Chromium (playwright-core) with the DevTools protocol's virtual
 // authenticator registers a passkey and signs in with it through the API (StartWebAuthnRegistration,
 // CompleteWebAuthnRegistration, USER_AUTH's WEB_AUTHN), the browser's own navigator.credentials doing
-// the WebAuthn side from the app's origin. A passkey used from an origin the pool does not allow is refused.
+// the WebAuthn side from the app's origin; and the same through Amplify JS v6's own associateWebAuthnCredential
+// and signIn (bundled for the browser by esbuild). A passkey used from an origin the pool does not allow is
+// refused. On SQLite, and on MongoDB when MONGODB_URI is set.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -13,6 +15,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Browser, Page } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../support/broker-app.js';
+import { storesUnderTest } from '../support/stores.js';
 import { refused } from '../support/refused.js';
 import { pkce } from '../oauth/helpers.js';
 
@@ -35,7 +38,7 @@ pools:
       - ClientId: web
         CallbackURLs: ["http://localhost:${APP_PORT}/cb"]
         AllowedOAuthScopes: [openid, email, aws.cognito.signin.user.admin]
-        ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+        ExplicitAuthFlows: [ALLOW_USER_AUTH, ALLOW_USER_SRP_AUTH, ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
 `;
 
 const HOSTED_POOL = 'local_PasskeyUi2';
@@ -59,14 +62,25 @@ if (!existsSync(CHROMIUM)) {
   if (process.env.CI) throw new Error(why);
   test('passkeys in a real browser', { skip: why }, () => {});
 } else {
-  describe('passkeys in a real browser (Chromium, virtual authenticator)', () => {
+  for (const [storeName, env] of storesUnderTest('pkui')) describe(`passkeys in a real browser (Chromium, virtual authenticator), on ${storeName}`, () => {
     let broker: TestBroker;
     let sdk: CognitoIdentityProviderClient;
     let browser: Browser;
     let page: Page;
-    const apps = [APP_PORT, OTHER_PORT].map(() => createServer((_req, res) => res.end('<!doctype html><title>app</title><p>app</p>')));
+    let amplifyBundle = '';
+    // The app: a blank page, and at /amplify.js Amplify JS v6 (aws-amplify, unchanged) bundled for the browser.
+    const apps = [APP_PORT, OTHER_PORT].map(() => createServer((req, res) => {
+      if (req.url === '/amplify.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(amplifyBundle);
+      res.end(`<!doctype html><title>app</title><p>app</p>${req.url === '/amplify' ? '<script src="/amplify.js"></script>' : ''}`);
+    }));
     before(async () => {
-      broker = await startTestBroker(CONFIG);
+      const { build } = await import('esbuild');
+      const out = await build({
+        stdin: { contents: "import { Amplify } from 'aws-amplify'; import * as auth from 'aws-amplify/auth'; window.amplify = { Amplify, ...auth };", resolveDir: process.cwd() },
+        bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent', define: { global: 'window' },
+      });
+      amplifyBundle = out.outputFiles[0]!.text;
+      broker = await startTestBroker(CONFIG, env);
       sdk = new CognitoIdentityProviderClient({ endpoint: broker.url, region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
       apps[0]!.listen(APP_PORT, '127.0.0.1');
       apps[1]!.listen(OTHER_PORT, '127.0.0.1');
@@ -83,7 +97,7 @@ if (!existsSync(CHROMIUM)) {
     after(async () => {
       await browser?.close();
       sdk.destroy();
-      for (const a of apps) a.close();
+      await Promise.all(apps.map((a) => new Promise((r) => a.close(r))));
       await broker.close();
     });
 
@@ -99,7 +113,7 @@ if (!existsSync(CHROMIUM)) {
     }, options);
 
     it('adds a passkey on the hosted settings page and signs in with it on the hosted sign-in page, its script allowed by the CSP', async () => {
-      const hosted = await startTestBroker(HOSTED_CONFIG, { PUBLIC_URL: 'http://localhost:{port}' });
+      const hosted = await startTestBroker(HOSTED_CONFIG, { ...env, PUBLIC_URL: 'http://localhost:{port}' });
       try {
         const issuer = hosted.issuer(HOSTED_POOL);
         assert.ok(issuer.startsWith('http://localhost:'));
@@ -136,6 +150,29 @@ if (!existsSync(CHROMIUM)) {
       } finally {
         await hosted.close();
       }
+    });
+
+    it("registers a passkey with Amplify's own associateWebAuthnCredential and signs in with it (signIn USER_AUTH, WEB_AUTHN) in the browser", async () => {
+      const email = 'amp@example.com';
+      await sdk.send(new SignUpCommand({ ClientId: 'web', Username: email, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: email }] }));
+      await sdk.send(new ConfirmSignUpCommand({ ClientId: 'web', Username: email, ConfirmationCode: await broker.lastCode(email) }));
+      await page.goto(`http://localhost:${APP_PORT}/amplify`);
+      await page.waitForFunction(() => 'amplify' in window);
+      const result = await page.evaluate(async ({ url, pool, email, password }) => {
+        const a = (window as unknown as { amplify: Record<string, (...args: unknown[]) => Promise<unknown>> & { Amplify: { configure(c: unknown): void } } }).amplify;
+        a.Amplify.configure({ Auth: { Cognito: { userPoolId: pool, userPoolClientId: 'web', userPoolEndpoint: url } } });
+        const first = await a.signIn!({ username: email, password });
+        await a.associateWebAuthnCredential!();
+        const listed = (await a.listWebAuthnCredentials!()) as { credentials: { credentialId?: string }[] };
+        await a.signOut!();
+        const second = await a.signIn!({ username: email, options: { authFlowType: 'USER_AUTH', preferredChallenge: 'WEB_AUTHN' } });
+        const user = (await a.getCurrentUser!()) as { signInDetails: unknown };
+        return { first, listed: listed.credentials.length, second, details: user.signInDetails };
+      }, { url: broker.url, pool: POOL, email, password: PASSWORD });
+      assert.deepEqual(result.first, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+      assert.equal(result.listed, 1);
+      assert.deepEqual(result.second, { isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+      assert.deepEqual(result.details, { loginId: email, authFlowType: 'USER_AUTH' });
     });
 
     it('registers a passkey in the browser and signs in with it alone, and refuses it from an origin the pool does not allow', async () => {
