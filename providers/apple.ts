@@ -120,8 +120,9 @@ function firstAuthorizationName(cb: CallbackRequest): Claims {
   const given = text(name?.firstName);
   const family = text(name?.lastName);
   const out: Claims = {};
-  if (given) out.given_name = given;
-  if (family) out.family_name = family;
+  // Also under Apple's own names, as Cognito offers them to attribute mapping (`given_name: firstName`).
+  if (given) out.given_name = out.firstName = given;
+  if (family) out.family_name = out.lastName = family;
   if (given || family) out.name = [given, family].filter(Boolean).join(' ');
   return out;
 }

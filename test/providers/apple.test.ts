@@ -52,6 +52,7 @@ describe('Sign in with Apple adapter', () => {
     assert.equal(id.claims.email_verified, true);
     assert.equal(id.claims.is_private_email, true);
     assert.deepEqual([id.claims.given_name, id.claims.family_name, id.claims.name], ['Ana', 'Apfel', 'Ana Apfel']);
+    assert.deepEqual([id.claims.firstName, id.claims.lastName], ['Ana', 'Apfel'], "Apple's own names, as Cognito maps them");
 
     // The second authorization carries no `user`: no name, nothing else lost.
     const again = await signInThrough(a);
