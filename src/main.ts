@@ -15,6 +15,7 @@ import { srpMath } from './native/srp-math.js';
 import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { SecondFactors } from './native/second-factors.js';
+import { Triggers } from './triggers/index.js';
 import { Accounts } from './native/accounts.js';
 import { Administration } from './native/administration.js';
 import { ImportJobs } from './native/import-jobs.js';
@@ -113,7 +114,8 @@ export async function start(
       kind: sms === 'outbox' || sms === 'sns' ? sms : 'webhook', snsRegion: settings.AWS_REGION, snsEndpoint: settings.SNS_ENDPOINT, webhookUrl: sms, webhookSecret: settings.SMS_WEBHOOK_SECRET,
     }),
   });
-  const accounts = new Accounts({ store, delivery, log, sealer });
+  const triggers = new Triggers({ region: settings.AWS_REGION, lambdaEndpoint: settings.LAMBDA_ENDPOINT, webhookSecret: settings.TRIGGER_WEBHOOK_SECRET, log });
+  const accounts = new Accounts({ store, delivery, log, sealer, triggers });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
     ...(settings.API_CORS_ORIGINS ? { corsOrigins: settings.API_CORS_ORIGINS } : {}),
@@ -179,6 +181,7 @@ export async function start(
       await closed;
       clearTimeout(force);
       await backfilled;
+      await triggers.close();
       await store.close();
     })());
 

@@ -49,6 +49,9 @@ const envSchema = z.object({
   SNS_ENDPOINT: z.string().url('must be a URL').optional(),
   AWS_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be a region name').optional(),
   SMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Lambda triggers: the Lambda endpoint for `arn:aws:lambda:` targets (a stand-in, a VPC endpoint); the secret https targets' posts are signed with. */
+  LAMBDA_ENDPOINT: z.string().url('must be a URL').optional(),
+  TRIGGER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   API_CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))

@@ -215,6 +215,11 @@ export const customScopesOf = (p: { ResourceServers?: ResourceServer[] }): Set<s
   new Set(resourceServersOf(p).flatMap((r) => r.Scopes.map((sc) => `${r.Identifier}/${sc.ScopeName}`)));
 
 /** A pool's members, as Cognito's CreateUserPool takes them plus the broker's own (the API builds its input from these). */
+const triggerTarget = z.string().max(2048).refine(
+  (v) => /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(v) || /^https:\/\/\S+$/.test(v) || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/\S*$/.test(v) || /^file:\S+$/.test(v),
+  'must be an AWS Lambda ARN, an https:// URL (http only on loopback) or file:<path>',
+);
+
 export const poolFields = {
   Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
   PoolName: z.string().min(1).max(128),
@@ -307,6 +312,13 @@ export const poolFields = {
     .strictObject({ SmsAuthenticationMessage: z.string().min(6).max(140).refine((v) => v.includes('{####}'), 'must contain {####}').optional() })
     .optional(),
   EmailMfaConfiguration: z.strictObject({ Message: z.string().min(6).max(20000).optional(), Subject: z.string().min(1).max(140).optional() }).optional(),
+  /**
+   * Cognito's Lambda triggers served so far (PreSignUp, PostConfirmation), each an AWS Lambda ARN, an
+   * https:// endpoint (http only on loopback), or file:<path> of a local module exporting handler(event).
+   */
+  LambdaConfig: z
+    .strictObject({ PreSignUp: triggerTarget.optional(), PostConfirmation: triggerTarget.optional() })
+    .optional(),
   /** Passkeys: the relying party id (default: the host of PUBLIC_URL) and whether the authenticator must verify the user. */
   WebAuthnConfiguration: z
     .strictObject({

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Delivery } from '../delivery/index.js';
 import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
 import type { BrokerError } from '../shared/errors.js';
+import { flag, type Triggers } from '../triggers/index.js';
 import { BrokerKey, Sealer } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
 import type { AliasKind, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
@@ -86,8 +87,12 @@ export class Accounts {
   private readonly sealer: Sealer;
   private readonly fakeKey: BrokerKey;
 
-  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number; sealer?: Sealer }) {
+  /** Cognito's Lambda triggers (PreSignUp, PostConfirmation), when the pool sets them. */
+  private readonly triggers: Triggers | undefined;
+
+  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number; sealer?: Sealer; triggers?: Triggers }) {
     this.store = o.store;
+    this.triggers = o.triggers;
     this.sealer = o.sealer ?? new Sealer(undefined);
     this.fakeKey = new BrokerKey(o.store.meta, 'srp-fake-verifier-key');
     this.nameMac = new BrokerKey(o.store.meta, 'limits-name-key');
@@ -102,7 +107,9 @@ export class Accounts {
   }
 
   /** A new, unconfirmed account; without a password only where the pool signs in with codes alone (USER_AUTH's EMAIL_OTP, SMS_OTP). */
-  async signUp(pool: Pool, i: { clientId: string; ip?: string | null; username: string; password: string | undefined; attributes: Record<string, string> }): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
+  async signUp(
+    pool: Pool, i: { clientId: string; ip?: string | null; username: string; password: string | undefined; attributes: Record<string, string>; validationData?: Record<string, string>; clientMetadata?: Record<string, string> },
+  ): Promise<{ user: User; confirmed: boolean; delivery: CodeDeliveryDetails | null }> {
     const s = pool.settings;
     if (s.AdminCreateUserConfig.AllowAdminCreateUserOnly) throw new NotAuthorizedException('SignUp is not permitted for this user pool.');
     checkUsernameShape(i.username);
@@ -124,13 +131,33 @@ export class Accounts {
     // Counted only for a sign-up that would be made: a flood from one address (or at the pool) stops here,
     // before a user or a message exists.
     await this.takeSend(pool, i.ip ?? null);
+    // The pre sign-up trigger may refuse, confirm the account at once, or mark its addresses verified.
+    const pre = await this.triggers?.run(pool, 'PreSignUp', {
+      triggerSource: 'PreSignUp_SignUp', userName: username, clientId: i.clientId,
+      request: { userAttributes: { ...attributes }, validationData: i.validationData ?? null, clientMetadata: i.clientMetadata ?? {} },
+    });
+    const autoConfirm = pre ? flag(pre, 'autoConfirmUser') : false;
+    if (pre && flag(pre, 'autoVerifyEmail') && attributes.email) attributes.email_verified = 'true';
+    if (pre && flag(pre, 'autoVerifyPhone') && attributes.phone_number) attributes.phone_number_verified = 'true';
     let user: User;
     try {
-      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: 'UNCONFIRMED', attributes, ...(i.password === undefined ? {} : await passwordCredentials(this.sealer, pool, username, i.password)), aliases });
+      user = await this.store.users.createUser({ poolId: pool.id, sub, username, status: autoConfirm ? 'CONFIRMED' : 'UNCONFIRMED', attributes, ...(i.password === undefined ? {} : await passwordCredentials(this.sealer, pool, username, i.password)), aliases });
     } catch (err) {
       if (kind && err instanceof AliasExists) throw new UsernameExists(`An account with the given ${kind} already exists.`);
       if (err instanceof AliasExists) throw new UsernameExists(); // the skeleton: as Cognito says of a taken name
       throw err;
+    }
+    if (autoConfirm) {
+      // Confirmed by the trigger: no code; a verified alias signs in at once (or the sign-up is undone).
+      try {
+        await this.claimAliases(pool, user, signInAliases(s, user.attributes), false);
+      } catch (err) {
+        await this.store.users.deleteUser(pool.id, user.id);
+        throw err;
+      }
+      await this.audit(pool, 'sign_up', user.id, { clientId: i.clientId }, { medium: null, confirmedBy: 'PreSignUp' });
+      await this.postConfirmation(pool, user, 'PostConfirmation_ConfirmSignUp', i.clientId, i.clientMetadata);
+      return { user, confirmed: true, delivery: null };
     }
     const dest = confirmationDestination(s, user.attributes);
     const delivery = dest ? await this.sendCode(pool, user, 'confirm_sign_up', dest) : null;
@@ -138,7 +165,15 @@ export class Accounts {
     return { user, confirmed: false, delivery };
   }
 
-  async confirmSignUp(pool: Pool, username: string, code: string, options: { forceAliasCreation?: boolean } = {}, ctx: SignInContext = {}): Promise<User> {
+  /** The post confirmation trigger, once the account is confirmed (its error reaches the caller; the confirmation stands, as in Cognito). */
+  private async postConfirmation(pool: Pool, user: User, triggerSource: string, clientId: string | null | undefined, clientMetadata: Record<string, string> | undefined): Promise<void> {
+    await this.triggers?.run(pool, 'PostConfirmation', {
+      triggerSource, userName: user.username, clientId: clientId ?? null,
+      request: { userAttributes: { sub: user.sub, ...user.attributes, 'cognito:user_status': 'CONFIRMED' }, clientMetadata: clientMetadata ?? {} },
+    });
+  }
+
+  async confirmSignUp(pool: Pool, username: string, code: string, options: { forceAliasCreation?: boolean; clientMetadata?: Record<string, string> } = {}, ctx: SignInContext = {}): Promise<User> {
     checkCodeShape(code);
     // Tries are counted per name as typed, known or not, so the limit tells nothing either.
     const tries = this.codeTries(pool, 'confirm_sign_up', username);
@@ -163,6 +198,7 @@ export class Accounts {
 
     const confirmed = await this.store.users.updateUser(pool.id, user.id, { status: 'CONFIRMED', setAttributes: verified });
     await this.audit(pool, 'sign_up.confirmed', user.id, {}, { verified: Object.keys(verified) });
+    await this.postConfirmation(pool, confirmed, 'PostConfirmation_ConfirmSignUp', ctx.clientId, options.clientMetadata);
     return confirmed;
   }
 

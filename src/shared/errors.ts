@@ -51,6 +51,10 @@ export type ErrorCode =
   | 'WebAuthnRelyingPartyMismatchException'
   | 'WebAuthnOriginNotAllowedException'
   | 'WebAuthnCredentialNotSupportedException'
+  /** Triggers: the handler refused; its answer is unusable; it never answered. */
+  | 'UserLambdaValidationException'
+  | 'InvalidLambdaResponseException'
+  | 'UnexpectedLambdaException'
   /** The directory cannot be reached (HTTP 503). */
   | 'ServiceUnavailable'
   /** A federated sign-in failed at or because of the provider (ProviderError, with its kind). */

@@ -17,11 +17,11 @@ const randomAlnum = (n: number, chars = ALNUM) => Array.from({ length: n }, () =
 
 /** Cognito members the broker takes but does not act on (named in the notes). */
 const IGNORED = {
-  LambdaConfig: z.unknown().optional(), SmsConfiguration: z.unknown().optional(), UserPoolTags: z.unknown().optional(),
+  SmsConfiguration: z.unknown().optional(), UserPoolTags: z.unknown().optional(),
   UserPoolAddOns: z.unknown().optional(), SmsVerificationMessage: z.unknown().optional(), EmailVerificationMessage: z.unknown().optional(),
   EmailVerificationSubject: z.unknown().optional(), SmsAuthenticationMessage: z.unknown().optional(), UserPoolTier: z.unknown().optional(),
 };
-const IGNORED_NOTE = 'LambdaConfig, SmsConfiguration, UserPoolTags, UserPoolAddOns, UserPoolTier and the legacy message members are accepted and ignored.';
+const IGNORED_NOTE = 'LambdaConfig takes the triggers served so far (PreSignUp, PostConfirmation); others are refused. SmsConfiguration, UserPoolTags, UserPoolAddOns, UserPoolTier and the legacy message members are accepted and ignored.';
 
 // Resource servers are managed by their own actions (resource-servers.ts), never by the pool's.
 const { Id: _id, ResourceServers: _r, ...settingFields } = poolFields;
@@ -60,7 +60,7 @@ export function userPoolType(call: ApiCall, pool: Pool) {
   const p = pool.settings;
   return {
     Id: pool.id, Name: p.PoolName, Arn: poolArn(call.caller!.region, pool.id), CreationDate: seconds(pool.createdAt), LastModifiedDate: seconds(pool.updatedAt),
-    Policies: p.Policies, DeletionProtection: p.DeletionProtection, LambdaConfig: {}, SchemaAttributes: schemaAttributes(p),
+    Policies: p.Policies, DeletionProtection: p.DeletionProtection, LambdaConfig: p.LambdaConfig ?? {}, SchemaAttributes: schemaAttributes(p),
     AutoVerifiedAttributes: p.AutoVerifiedAttributes, ...(p.UsernameAttributes ? { UsernameAttributes: p.UsernameAttributes } : {}),
     ...(p.AliasAttributes ? { AliasAttributes: p.AliasAttributes } : {}),
     VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE', ...p.VerificationMessageTemplate },
@@ -140,7 +140,7 @@ export const listUserPools = defineAction({
   async handle(call, i) {
     const page = pageOf(await call.s.store.pools.listPools(), (p) => p.id, i.MaxResults, i.NextToken);
     return {
-      UserPools: page.items.map((p) => ({ Id: p.id, Name: p.settings.PoolName, LambdaConfig: {}, CreationDate: seconds(p.createdAt), LastModifiedDate: seconds(p.updatedAt) })),
+      UserPools: page.items.map((p) => ({ Id: p.id, Name: p.settings.PoolName, LambdaConfig: p.settings.LambdaConfig ?? {}, CreationDate: seconds(p.createdAt), LastModifiedDate: seconds(p.updatedAt) })),
       ...(page.next ? { NextToken: page.next } : {}),
     };
   },
