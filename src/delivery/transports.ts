@@ -1,11 +1,11 @@
 // Where messages go: e-mail to the outbox file (DELIVERY=outbox) or an SMTP server; SMS to the outbox
 // file (SMS_DELIVERY=outbox), to Amazon SNS (the transport Cognito itself uses), or to an HTTPS webhook
 // signed with a per-pool key, for any other SMS provider.
-import { createHmac } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import nodemailer from 'nodemailer';
+import { signatureHeaders } from '../shared/signed-post.js';
 
 export interface Message {
   poolId: string | null;
@@ -69,23 +69,15 @@ export function snsTransport(o: { region: string; endpoint?: string | undefined 
   };
 }
 
-/** The key a pool's webhook posts are signed with: HMAC-SHA-256 of the pool id under SMS_WEBHOOK_SECRET (the receiver derives it too). */
-export const webhookKey = (secret: string, poolId: string | null): Buffer => createHmac('sha256', secret).update(poolId ?? '').digest();
-
-/**
- * SMS by an HTTPS POST of `{"poolId","to","body"}` (JSON), signed as `X-Broker-Signature: v1=<hex
- * HMAC-SHA-256(pool key, "<X-Broker-Timestamp>.<body>")>`; any answer but 2xx is a failure, retried.
- */
+/** SMS by an HTTPS POST of `{"poolId","to","body"}` (JSON), signed per pool (shared/signed-post.ts); any answer but 2xx is a failure, retried. */
 export function webhookTransport(url: string, secret: string, now: () => number = Date.now): Transport {
   return {
     async send(m) {
       if (m.channel !== 'sms') throw new Error('The SMS webhook carries SMS only');
       const body = JSON.stringify({ poolId: m.poolId, to: m.to, body: m.body });
-      const timestamp = String(Math.floor(now() / 1000));
-      const signature = createHmac('sha256', webhookKey(secret, m.poolId)).update(`${timestamp}.${body}`).digest('hex');
       const res = await fetch(url, {
         method: 'POST', body, redirect: 'error', signal: AbortSignal.timeout(10_000),
-        headers: { 'content-type': 'application/json', 'x-broker-pool': m.poolId ?? '', 'x-broker-timestamp': timestamp, 'x-broker-signature': `v1=${signature}` },
+        headers: { 'content-type': 'application/json', 'x-broker-pool': m.poolId ?? '', ...signatureHeaders(secret, m.poolId, body, now()) },
       });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`the SMS webhook answered ${res.status}`);

@@ -9,8 +9,6 @@ import type { Pool } from '../directory/types.js';
 import { BrokerError } from '../shared/errors.js';
 import { HandlerError, TargetUnavailable, targetFor, type Target, type TargetOptions } from './targets.js';
 
-export { triggerKey } from './targets.js';
-
 export type TriggerName = 'PreSignUp' | 'PostConfirmation';
 
 export const TRIGGER_TIMEOUT_MS = 5_000;

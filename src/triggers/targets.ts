@@ -4,10 +4,10 @@
 // with TRIGGER_WEBHOOK_SECRET and a timestamp; the answer is the event with `response` filled in), or a
 // local module (`file:<path>` exporting `handler(event)`, run in worker threads with a memory limit,
 // so a handler that hangs, loops or crashes cannot take the broker down).
-import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { signatureHeaders } from '../shared/signed-post.js';
 
 /** A handler's own failure (it threw, or its Lambda reported a function error): not retried. */
 export class HandlerError extends Error {}
@@ -95,21 +95,16 @@ function moduleTarget(path: string): Target {
   };
 }
 
-/** The key a pool's trigger posts are signed with: HMAC-SHA-256 of the pool id under TRIGGER_WEBHOOK_SECRET. */
-export const triggerKey = (secret: string, poolId: string): Buffer => createHmac('sha256', secret).update(poolId).digest();
-
 function httpsTarget(url: string, secret: string | undefined): Target {
   return {
     async invoke(event, timeoutMs) {
       if (!secret) throw new TargetUnavailable('TRIGGER_WEBHOOK_SECRET is not set');
       const body = JSON.stringify(event);
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = createHmac('sha256', triggerKey(secret, String(event.userPoolId))).update(`${timestamp}.${body}`).digest('hex');
       let res: Response;
       try {
         res = await fetch(url, {
           method: 'POST', body, redirect: 'error', signal: AbortSignal.timeout(timeoutMs),
-          headers: { 'content-type': 'application/json', 'x-broker-timestamp': timestamp, 'x-broker-signature': `v1=${signature}` },
+          headers: { 'content-type': 'application/json', ...signatureHeaders(secret, String(event.userPoolId), body) },
         });
       } catch (err) {
         throw new TargetUnavailable((err as Error).message);
