@@ -6,7 +6,7 @@ import type { AppClient, Pool, User } from '../directory/types.js';
 import type { BrokerError } from '../shared/errors.js';
 import { CodeMismatchException, InvalidParameterException, UserNotFoundException } from '../native/errors.js';
 import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
-import { challenge, issue, newSession, sessionExpired, takeChallenge, withoutExpiry, type ApiSignIn } from './api-signin.js';
+import { challenge, issue, namesUser, newSession, sessionExpired, takeChallenge, withoutExpiry, type ApiSignIn } from './api-signin.js';
 import type { Entrance } from './admit.js';
 import type { AuthDeps } from './deps.js';
 import { saveFlow, takeFlowAnywhere, type FlowData } from './flows.js';
@@ -26,7 +26,7 @@ async function challenged(d: AuthDeps, i: Answer, name: ChallengeName): Promise<
   }
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user || !flow.mfa) return { refused: sessionExpired() };
-  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return { refused: new UserNotFoundException() };
+  if (!(await namesUser(d, i.pool, i.username, user))) return { refused: new UserNotFoundException() };
   return { flow, user };
 }
 

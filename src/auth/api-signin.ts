@@ -53,6 +53,11 @@ export async function takeChallenge(d: AuthDeps, i: ApiSignIn, session: string, 
   return flow && flow.name === name && flow.clientId === i.client.clientId ? flow : null;
 }
 
+/** Whether the USERNAME an answer carries names this user: the username, or a sign-in alias of theirs. */
+export async function namesUser(d: AuthDeps, pool: Pool, typed: string, user: User): Promise<boolean> {
+  return typed === user.username || (await d.accounts.findUser(pool, typed))?.id === user.id;
+}
+
 /** NEW_PASSWORD_REQUIRED's parameters: the required attributes the user lacks, and the ones it has. */
 function newPasswordParameters(pool: Pool, user: User): Record<string, string> {
   const required = pool.settings.Schema.filter((a) => a.Required && !user.attributes[a.Name]).map((a) => `userAttributes.${a.Name}`);
@@ -173,7 +178,7 @@ async function deviceChallenge(
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user || !flow.deviceKey) return { refused: sessionExpired() };
   if (i.deviceKey !== flow.deviceKey) return { refused: new InvalidParameterException('The DEVICE_KEY does not match the challenge.') };
-  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return { refused: new UserNotFoundException() };
+  if (!(await namesUser(d, i.pool, i.username, user))) return { refused: new UserNotFoundException() };
   const device = await d.store.devices.getDevice(i.pool.id, user.id, flow.deviceKey);
   if (!device?.verifier) return { refused: deviceNotFound() };
   const verifier = JSON.parse(d.sealer.unseal(device.verifier)) as SrpVerifier;
@@ -217,7 +222,7 @@ export async function answerNewPassword(
   const flow = await takeChallenge(d, i, i.session, 'NEW_PASSWORD_REQUIRED');
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user || user.status !== 'FORCE_CHANGE_PASSWORD') return failed(sessionExpired());
-  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return failed(new UserNotFoundException());
+  if (!(await namesUser(d, i.pool, i.username, user))) return failed(new UserNotFoundException());
   const missing = i.pool.settings.Schema.filter((a) => a.Required && !user.attributes[a.Name] && !i.attributes[a.Name]).map((a) => a.Name);
   if (missing.length) return failed(new InvalidParameterException(`Missing required attributes: ${missing.join(', ')}`));
   try {

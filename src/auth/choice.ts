@@ -3,11 +3,10 @@
 // pool's MFA as for any password), or a code sent by e-mail or SMS (no password, no MFA after: the
 // pool may not require MFA then), or a passkey (WEB_AUTHN; both factors where the pool counts a user-verifying one as two). A just-confirmed sign-up's Session signs in without a second code.
 // What is offered does not depend on the user, so it tells nothing of whether they exist.
-import type { User } from '../directory/types.js';
 import { simulatedDetails } from '../native/codes.js';
 import { InvalidParameterException, NotAuthorizedException, UserNotFoundException } from '../native/errors.js';
-import { mfaOf } from '../native/mfa.js';
-import { challenge, initiatePasswordAuth, initiateSrpAuth, issue, takeChallenge, viaSecondFactor, type ApiSignIn } from './api-signin.js';
+import { reachesByCode, signsInWithPasskey } from '../native/mfa.js';
+import { challenge, initiatePasswordAuth, initiateSrpAuth, issue, namesUser, takeChallenge, viaSecondFactor, type ApiSignIn } from './api-signin.js';
 import { requestOptions, verifyAssertion } from './passkeys.js';
 import type { AuthDeps } from './deps.js';
 import { factorChallenge } from './mfa.js';
@@ -70,12 +69,6 @@ async function first(d: AuthDeps, i: UserAuth, factor: FirstFactor): Promise<Aut
   }
 }
 
-/** Where a first-factor code may go: a confirmed, enabled user's verified address of that kind. */
-function reachable(user: User | null, factor: 'EMAIL_OTP' | 'SMS_OTP'): user is User {
-  const attribute = factor === 'EMAIL_OTP' ? 'email' : 'phone_number';
-  return !!user && user.enabled && user.status === 'CONFIRMED' && !!user.attributes[attribute] && user.attributes[`${attribute}_verified`] === 'true';
-}
-
 /**
  * EMAIL_OTP / SMS_OTP as the first factor: a code to the user's verified address. Anyone else gets the
  * same challenge, with a plausible masked destination and no message, and no code will ever match.
@@ -83,7 +76,7 @@ function reachable(user: User | null, factor: 'EMAIL_OTP' | 'SMS_OTP'): user is 
 async function codeChallenge(d: AuthDeps, i: UserAuth, factor: 'EMAIL_OTP' | 'SMS_OTP'): Promise<AuthResult> {
   const user = await d.accounts.findUser(i.pool, i.username);
   const mfaFactor = factor === 'EMAIL_OTP' ? 'EMAIL_OTP' : 'SMS_MFA';
-  if (!reachable(user, factor)) {
+  if (!reachesByCode(user, factor === 'EMAIL_OTP' ? 'email' : 'phone_number')) {
     const fake = simulatedDetails(i.username);
     return challenge(d, i, factor, null, { userId: null, typedName: i.username, entrance: 'api-otp', mfa: { factor: mfaFactor, firstFactor: true } }, {
       CODE_DELIVERY_DELIVERY_MEDIUM: factor === 'EMAIL_OTP' ? 'EMAIL' : 'SMS', CODE_DELIVERY_DESTINATION: fake.Destination,
@@ -98,14 +91,14 @@ async function fromSignUp(d: AuthDeps, i: UserAuth, session: string): Promise<Au
   const flow = await takeChallenge(d, i, session, 'SIGNED_UP');
   const user = flow?.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!flow || !user) return failed(new NotAuthorizedException('Invalid session for the user, session is expired.'));
-  if (i.username !== user.username && (await d.accounts.findUser(i.pool, i.username))?.id !== user.id) return failed(new UserNotFoundException());
+  if (!(await namesUser(d, i.pool, i.username, user))) return failed(new UserNotFoundException());
   return viaSecondFactor(d, i, user, 'confirmation');
 }
 
 /** WEB_AUTHN: request options for the user's passkeys; a name without any gets options no credential answers. */
 async function passkeyChallenge(d: AuthDeps, i: UserAuth): Promise<AuthResult> {
   const found = await d.accounts.findUser(i.pool, i.username);
-  const user = found && found.enabled && found.status === 'CONFIRMED' && (mfaOf(found).passkeys ?? []).length ? found : null;
+  const user = signsInWithPasskey(found) ? found : null;
   const { options, challenge: webauthn } = await requestOptions(d, i.pool, user);
   return challenge(d, i, 'WEB_AUTHN', user, { userId: user?.id ?? null, typedName: i.username, entrance: 'api-passkey', webauthn: { challenge: webauthn } }, { CREDENTIAL_REQUEST_OPTIONS: options });
 }
@@ -118,8 +111,7 @@ export async function answerWebAuthn(d: AuthDeps, i: UserAuth & { session: strin
   const user = flow.userId ? await d.store.users.getUser(i.pool.id, flow.userId) : null;
   if (!user) return failed(new NotAuthorizedException('The passkey could not be verified.'));
   try {
-    const { secondFactor } = await verifyAssertion(d, i.pool, user, flow.webauthn.challenge, i.credential);
-    const fresh = (await d.store.users.getUser(i.pool.id, user.id)) ?? user;
+    const { user: fresh, secondFactor } = await verifyAssertion(d, i.pool, user, flow.webauthn.challenge, i.credential);
     // A passkey is one factor unless the pool counts a user-verifying one as two: else the pool's MFA follows.
     return await (secondFactor ? issue(d, i, fresh, 'api-passkey', secondFactor) : viaSecondFactor(d, i, fresh, 'api-passkey'));
   } catch (err) {

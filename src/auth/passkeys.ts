@@ -92,24 +92,25 @@ export async function completeRegistration(d: AuthDeps, pool: Pool, user: User, 
   }
   if (!verified.verified) throw new NotAuthorizedException('The passkey could not be verified.');
   const c = verified.registrationInfo.credential;
-  const fresh = (await d.store.users.getUser(pool.id, user.id)) ?? user;
-  const m = mfaOf(fresh);
-  if ((m.passkeys ?? []).some((p) => p.id === c.id)) throw new InvalidParameterException('This passkey is already registered.');
   const passkey: Passkey = {
     id: c.id, publicKey: Buffer.from(c.publicKey).toString('base64url'), counter: c.counter, transports: c.transports ?? response.response.transports ?? [],
     rpId: rpIdOf(d, pool), name: null, attachment: response.authenticatorAttachment ?? null, createdAt: d.now(),
   };
-  await d.store.users.updateUser(pool.id, user.id, { mfa: { ...m, passkeys: [...(m.passkeys ?? []), passkey] } });
+  await d.secondFactors.updateMfa(pool, user, (m) => {
+    if ((m.passkeys ?? []).some((p) => p.id === c.id)) throw new InvalidParameterException('This passkey is already registered.');
+    return { ...m, passkeys: [...(m.passkeys ?? []), passkey] };
+  });
   await d.store.audit.record({ poolId: pool.id, time: d.now(), type: 'passkey.registered', userId: user.id, clientId: null, ip: null, detail: { credential: c.id.slice(0, 16) } });
   return passkey;
 }
 
 /** DeleteWebAuthnCredential. */
 export async function deletePasskey(d: AuthDeps, pool: Pool, user: User, id: string): Promise<void> {
-  const m = mfaOf(user);
-  const left = (m.passkeys ?? []).filter((p) => p.id !== id);
-  if (left.length === (m.passkeys ?? []).length) throw new BrokerError('ResourceNotFoundException', 'The passkey does not exist.');
-  await d.store.users.updateUser(pool.id, user.id, { mfa: { ...m, passkeys: left } });
+  await d.secondFactors.updateMfa(pool, user, (m) => {
+    const left = (m.passkeys ?? []).filter((p) => p.id !== id);
+    if (left.length === (m.passkeys ?? []).length) throw new BrokerError('ResourceNotFoundException', 'The passkey does not exist.');
+    return { ...m, passkeys: left };
+  });
   await d.store.audit.record({ poolId: pool.id, time: d.now(), type: 'passkey.deleted', userId: user.id, clientId: null, ip: null, detail: { credential: id.slice(0, 16) } });
 }
 
@@ -125,7 +126,7 @@ export async function requestOptions(d: AuthDeps, pool: Pool, user: User | null)
 }
 
 /** The WEB_AUTHN answer (CREDENTIAL, a JSON string): a signature by one of the user's passkeys over this challenge; its counter moves on. */
-export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, challenge: string, credentialJson: string): Promise<{ passkey: Passkey; secondFactor?: 'PASSKEY_WITH_USER_VERIFICATION' }> {
+export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, challenge: string, credentialJson: string): Promise<{ user: User; secondFactor?: 'PASSKEY_WITH_USER_VERIFICATION' }> {
   let response: AuthenticationResponseJSON;
   try {
     response = JSON.parse(credentialJson) as AuthenticationResponseJSON;
@@ -146,10 +147,10 @@ export async function verifyAssertion(d: AuthDeps, pool: Pool, user: User, chall
     throw ceremonyError(err);
   }
   if (!verified.verified) throw new NotAuthorizedException('The passkey could not be verified.');
-  const fresh = mfaOf((await d.store.users.getUser(pool.id, user.id)) ?? user);
-  const passkeys = (fresh.passkeys ?? []).map((p) => (p.id === passkey.id ? { ...p, counter: verified.authenticationInfo.newCounter } : p));
-  await d.store.users.updateUser(pool.id, user.id, { mfa: { ...fresh, passkeys } });
+  const updated = await d.secondFactors.updateMfa(pool, user, (m) => ({
+    ...m, passkeys: (m.passkeys ?? []).map((p) => (p.id === passkey.id ? { ...p, counter: verified.authenticationInfo.newCounter } : p)),
+  }));
   // A passkey that verified its user counts as both factors where the pool says so.
   const both = pool.settings.WebAuthnConfiguration?.FactorConfiguration === 'MULTI_FACTOR_WITH_USER_VERIFICATION' && verified.authenticationInfo.userVerified;
-  return { passkey, ...(both ? { secondFactor: 'PASSKEY_WITH_USER_VERIFICATION' as const } : {}) };
+  return { user: updated, ...(both ? { secondFactor: 'PASSKEY_WITH_USER_VERIFICATION' as const } : {}) };
 }

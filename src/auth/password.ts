@@ -5,7 +5,7 @@ import type { AppClient, Pool, User } from '../directory/types.js';
 import type { SignInContext } from '../native/accounts.js';
 import { CodeMismatchException, NotAuthorizedException, UserNotConfirmedException } from '../native/errors.js';
 import { simulatedDetails } from '../native/codes.js';
-import { mfaOf, otpauthUri } from '../native/mfa.js';
+import { otpauthUri, reachesByCode, signsInWithPasskey } from '../native/mfa.js';
 import { EnableSoftwareTokenMfaException } from '../native/second-factors.js';
 import type { ValidRequest } from './app-request.js';
 import { admitAndFinish, type Entrance, type SignInFacts } from './admit.js';
@@ -155,7 +155,7 @@ export async function startHostedCodeSignIn(d: AuthDeps, i: { pool: Pool; reques
   if (!i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('EMAIL_OTP'))
     return failed(new NotAuthorizedException('This app does not offer sign-in with an emailed code.'), i.request.params);
   const found = await d.accounts.findUser(i.pool, i.username);
-  const reachable = found && found.enabled && found.status === 'CONFIRMED' && found.attributes.email && found.attributes.email_verified === 'true' ? found : null;
+  const reachable = reachesByCode(found, 'email') ? found : null;
   try {
     if (!reachable) {
       const session = newHandle();
@@ -178,7 +178,7 @@ export async function startHostedPasskeySignIn(d: AuthDeps, i: { pool: Pool; req
   if (!i.pool.settings.Policies.SignInPolicy.AllowedFirstAuthFactors.includes('WEB_AUTHN'))
     return failed(new NotAuthorizedException('This app does not offer sign-in with a passkey.'), i.request.params);
   const found = await d.accounts.findUser(i.pool, i.username);
-  const user = found && found.enabled && found.status === 'CONFIRMED' && (mfaOf(found).passkeys ?? []).length ? found : null;
+  const user = signsInWithPasskey(found) ? found : null;
   const { options, challenge } = await requestOptions(d, i.pool, user);
   const session = newHandle();
   await saveFlow(d, 'challenge', i.pool.id, session, { name: 'WEB_AUTHN', userId: user?.id ?? null, clientId: i.request.client.clientId, entrance: 'passkey', webauthn: { challenge } }, d.now() + MFA_CHALLENGE_MS);
@@ -192,8 +192,7 @@ async function answerHostedPasskey(
   const user = userId ? await d.store.users.getUser(i.pool.id, userId) : null;
   try {
     if (!user) throw new NotAuthorizedException('The passkey could not be verified.');
-    const { secondFactor } = await verifyAssertion(d, i.pool, user, challenge, i.answer);
-    const fresh = (await d.store.users.getUser(i.pool.id, user.id)) ?? user;
+    const { user: fresh, secondFactor } = await verifyAssertion(d, i.pool, user, challenge, i.answer);
     if (!secondFactor) return await viaSecondFactor(d, { ...i, user: fresh, entrance: 'passkey' });
     return await admitAndFinish(d, { pool: i.pool, request: i.request, user: fresh, via: 'COGNITO', entrance: 'passkey', ip: i.ip, previousSession: i.previousSession, secondFactor });
   } catch (err) {

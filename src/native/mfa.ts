@@ -32,6 +32,16 @@ export function userFactors(s: PoolSettings, user: User): MfaFactor[] {
   return m.preferred && on.includes(m.preferred) ? [m.preferred, ...on.filter((f) => f !== m.preferred)] : on;
 }
 
+/** Whether a code-only first factor may go to the user: confirmed, enabled, with that address verified. */
+export function reachesByCode(user: User | null, attribute: 'email' | 'phone_number'): user is User {
+  return !!user && user.enabled && user.status === 'CONFIRMED' && !!user.attributes[attribute] && user.attributes[`${attribute}_verified`] === 'true';
+}
+
+/** Whether the user can sign in with a passkey now: confirmed, enabled, with at least one. */
+export function signsInWithPasskey(user: User | null): user is User {
+  return !!user && user.enabled && user.status === 'CONFIRMED' && (mfaOf(user).passkeys ?? []).length > 0;
+}
+
 /** GetUser's UserMFASettingList and PreferredMfaSetting: what the user has turned on, as stored. */
 export function mfaSettingsShape(user: User): { UserMFASettingList?: MfaFactor[]; PreferredMfaSetting?: MfaFactor } {
   const m = mfaOf(user);

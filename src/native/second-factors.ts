@@ -47,6 +47,12 @@ export class SecondFactors {
     return this.d.store.users.updateUser(pool.id, user.id, { mfa });
   }
 
+  /** The user's MFA record changed from its stored state (read now, not from the caller's copy); the updated user. */
+  async updateMfa(pool: Pool, user: User, change: (m: UserMfa) => UserMfa): Promise<User> {
+    const fresh = (await this.d.store.users.getUser(pool.id, user.id)) ?? user;
+    return this.save(pool, fresh, change(mfaOf(fresh)));
+  }
+
   private audit(pool: Pool, user: User, type: string, detail: Record<string, unknown> = {}, clientId: string | null = null): Promise<void> {
     return this.d.store.audit.record({ poolId: pool.id, time: this.d.now(), type, userId: user.id, clientId, ip: null, detail });
   }
@@ -92,8 +98,7 @@ export class SecondFactors {
       if (err instanceof CodeMismatchException) throw new EnableSoftwareTokenMfaException();
       throw err;
     }
-    const current = mfaOf((await this.d.store.users.getUser(pool.id, user.id)) ?? user);
-    const updated = await this.save(pool, user, { ...current, pendingTotp: null, totp: { sealedSecret: m.pendingTotp, verified: true, friendlyName: friendlyName ?? null } });
+    const updated = await this.updateMfa(pool, user, (current) => ({ ...current, pendingTotp: null, totp: { sealedSecret: m.pendingTotp!, verified: true, friendlyName: friendlyName ?? null } }));
     await this.audit(pool, user, 'mfa.totp_verified');
     return updated;
   }
@@ -176,8 +181,7 @@ export class SecondFactors {
   /** Ten new recovery codes for the user, replacing any earlier ones; the codes are shown once and only their hashes kept. */
   async newRecoveryCodes(pool: Pool, user: User): Promise<string[]> {
     const { codes, hashes } = newRecoveryCodes(pool.id, user.id);
-    const fresh = (await this.d.store.users.getUser(pool.id, user.id)) ?? user;
-    await this.save(pool, fresh, { ...mfaOf(fresh), recoveryCodes: hashes });
+    await this.updateMfa(pool, user, (m) => ({ ...m, recoveryCodes: hashes }));
     await this.audit(pool, user, 'mfa.recovery_codes_issued', { count: codes.length });
     return codes;
   }
@@ -188,9 +192,7 @@ export class SecondFactors {
     if (!mfaOf(user).recoveryCodes.includes(hash)) return false;
     const now = this.d.now();
     if (!(await this.d.store.flows.rememberOnce('recovery_code', hash, now + FOREVER_MS, now))) return false;
-    const fresh = (await this.d.store.users.getUser(pool.id, user.id)) ?? user;
-    const left = mfaOf(fresh).recoveryCodes.filter((h) => h !== hash);
-    await this.save(pool, fresh, { ...mfaOf(fresh), recoveryCodes: left });
+    const left = mfaOf(await this.updateMfa(pool, user, (m) => ({ ...m, recoveryCodes: m.recoveryCodes.filter((h) => h !== hash) }))).recoveryCodes;
     await this.audit(pool, user, 'mfa.recovery_code_used', { left: left.length });
     this.d.log.info({ poolId: pool.id, left: left.length }, 'recovery code used');
     if (user.attributes.email) {

@@ -2,14 +2,13 @@
 // authenticator app (its QR code drawn here), make new recovery codes, add or remove passkeys. Changes need a sign-in of the
 // last 15 minutes (freshSession) and this browser's CSRF token; the rules are native/second-factors.ts's.
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import { freshSession, isRefusal } from '../auth/index.js';
 import { completeRegistration, deletePasskey, startRegistration } from '../auth/passkeys.js';
 import type { MfaFactor, Pool, User } from '../directory/types.js';
 import { mfaOf, otpauthUri, poolFactors } from '../native/mfa.js';
 import { sessionCookie, showPage as show } from '../http/browser.js';
 import type { Services } from '../services.js';
-import { Html } from '../views/html.js';
+import { qrSvg } from '../views/qr.js';
 import { errorPage, mfaSettingsPage, passkeyPage, recoveryCodesPage, totpSetupPage, type PageContext } from '../views/pages.js';
 import { checkCsrf, csrfToken } from './csrf.js';
 import { pageStatusOf } from './errors.js';
@@ -52,8 +51,8 @@ export async function mfaSettingsPost(ctx: Context, s: Services, pool: Pool): Pr
         return await settings(ctx, s, pool, await s.secondFactors.setPreferences(pool, user, [{ factor, enabled: false }], 'user'), 200, { notice: 'Turned off.' });
       case 'setupTotp': {
         const secret = await s.secondFactors.associateTotp(pool, user);
-        const qr = new Html(await QRCode.toString(otpauthUri(secret, pool.settings.PoolName, user.attributes.email ?? user.username), { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
-        return show(ctx, 200, totpSetupPage(c, { secret, qr }));
+        const qr = await qrSvg(otpauthUri(secret, pool.settings.PoolName, user.attributes.email ?? user.username));
+        return show(ctx, 200, totpSetupPage(c, { secret, qr, action: '/mfaSettings', submit: 'Verify', extra: { action: 'verifyTotp' } }));
       }
       case 'verifyTotp': {
         const verified = await s.secondFactors.verifyTotp(pool, user, text('code').trim(), 'Authenticator app');

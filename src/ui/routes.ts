@@ -2,7 +2,6 @@
 // app's authorize parameters, so a finished sign-in (or a confirmed new account) continues to the
 // app's redirect URI with a code, as on Cognito's hosted UI.
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import {
   accountContext, afterSignUp, answerConfirmation, answerHostedMfa, isRefusal, startHostedCodeSignIn, startHostedPasskeySignIn, pickParams, signInWithPassword, validateAuthorize,
   type AuthResult, type AuthorizeParams, type ValidRequest,
@@ -10,7 +9,7 @@ import {
 import type { Pool } from '../directory/types.js';
 import { browserOf, setChallenge, setSession, showPage as show, takeChallenge } from '../http/browser.js';
 import type { Services } from '../services.js';
-import { Html } from '../views/html.js';
+import { qrSvg } from '../views/qr.js';
 import {
   confirmPage, errorPage, forgotPage, linkTo, loginPage, mfaPage, passkeyPage, recoveryCodesPage, resetPage, signUpAttributes, signUpPage, type MfaPrompt, type PageContext,
 } from '../views/pages.js';
@@ -90,7 +89,7 @@ const MFA_PAGES = new Set(['SOFTWARE_TOKEN_MFA', 'SMS_MFA', 'EMAIL_OTP', 'SELECT
 
 /** An MFA page's prompt, the QR code of an authenticator secret drawn here (an inline SVG: no outside asset). */
 async function mfaPrompt(p: MfaPrompt): Promise<MfaPrompt> {
-  return p.uri ? { ...p, qr: new Html(await QRCode.toString(p.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })) } : p;
+  return p.uri ? { ...p, qr: await qrSvg(p.uri) } : p;
 }
 
 /** A hosted form's post: CSRF-checked, its authorize parameters valid; null when a page was already answered. */

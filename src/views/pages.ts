@@ -158,12 +158,7 @@ export function mfaPage(c: PageContext, p: MfaPrompt): string {
         body: html`${(p.choices ?? []).map((f) => form(c, '/mfa', html``, FACTOR_CHOICE[f] ?? f, { ...keep, answer: f }, f !== p.choices?.[0]))}`,
       });
     case 'MFA_SETUP':
-      return page({
-        title: 'Set up your authenticator app', poolName, error: c.error, notice: c.notice,
-        body: html`<p>This account needs a second step at sign-in. Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
-${p.qr ? html`<div class="qr">${p.qr}</div>` : ''}<p class="hint">Key: <code id="totp-secret">${(p.secret ?? '').replace(/(.{4})/g, '$1 ').trim()}</code></p>
-${form(c, '/mfa', codeField('The code changes every 30 seconds.'), 'Verify and sign in', keep)}`,
-      });
+      return totpSetupPage(c, { secret: p.secret ?? '', qr: p.qr, action: '/mfa', submit: 'Verify and sign in', extra: keep, intro: 'This account needs a second step at sign-in. ' });
     case 'SOFTWARE_TOKEN_MFA':
       return page({ title: 'Enter your authenticator code', poolName, error: c.error, notice: c.notice, body: form(c, '/mfa', codeField(recovery), 'Verify', keep) });
     default:
@@ -194,13 +189,15 @@ ${form(c, '/mfaSettings', html``, 'Add a passkey', { action: 'startPasskey' })}`
   });
 }
 
-/** Enrolling an authenticator app from the settings page: its QR code and key, and the code that proves it. */
-export function totpSetupPage(c: PageContext, p: { secret: string; qr: Html }): string {
+/** Enrolling an authenticator app (at sign-in, or from the settings page): its QR code and key, and the code that proves it. */
+export function totpSetupPage(
+  c: PageContext, p: { secret: string; qr?: Html | undefined; action: string; submit: string; extra: Record<string, string | undefined>; intro?: string },
+): string {
   return page({
-    title: 'Set up your authenticator app', poolName: c.pool.settings.PoolName, error: c.error,
-    body: html`<p>Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
-<div class="qr">${p.qr}</div><p class="hint">Key: <code id="totp-secret">${p.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>
-${form(c, '/mfaSettings', codeField('The code changes every 30 seconds.'), 'Verify', { action: 'verifyTotp' })}`,
+    title: 'Set up your authenticator app', poolName: c.pool.settings.PoolName, error: c.error, notice: c.notice,
+    body: html`<p>${p.intro ?? ''}Scan the code with an authenticator app, or type the key into it, then enter the six-digit code it shows.</p>
+${p.qr ? html`<div class="qr">${p.qr}</div>` : ''}<p class="hint">Key: <code id="totp-secret">${p.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>
+${form(c, p.action, codeField('The code changes every 30 seconds.'), p.submit, p.extra)}`,
   });
 }
 

@@ -3,11 +3,11 @@
 // twin, GetUserAuthFactors and its admin twin. The rules are native/second-factors.ts's.
 import { z } from 'zod';
 import { associateInSetup, verifyInSetup } from '../../auth/api-mfa.js';
-import type { MfaFactor, Pool, User } from '../../directory/types.js';
+import type { MfaFactor, User } from '../../directory/types.js';
 import { mfaSettingsShape, type FactorPreference } from '../../native/mfa.js';
 import { callerOf } from '../access.js';
-import { defineAction, type ApiCall } from '../action.js';
-import { adminUser, poolFor, UserPoolId } from '../admin/common.js';
+import { defineAction } from '../action.js';
+import { poolAndUser, UserPoolId } from '../admin/common.js';
 import { apiException } from '../errors.js';
 import { Session, Token, Username } from '../fields.js';
 
@@ -72,17 +72,12 @@ export const setUserMfaPreference = defineAction({
   },
 });
 
-async function poolUser(call: ApiCall, i: { UserPoolId: string; Username: string }): Promise<{ pool: Pool; user: User }> {
-  const pool = await poolFor(call.s, i.UserPoolId);
-  return { pool, user: await adminUser(call.s, pool, i.Username) };
-}
-
 export const adminSetUserMfaPreference = defineAction({
   name: 'AdminSetUserMFAPreference', summary: "Sets a user's MFA methods and preference, as SetUserMFAPreference does for the user.", state: 'supported', access: 'sigv4',
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException', 'NotAuthorizedException'],
   input: z.object({ UserPoolId, Username, ...preferenceInput }),
   async handle(call, i) {
-    const { pool, user } = await poolUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await call.s.secondFactors.setPreferences(pool, user, preferences(i), 'admin');
     return {};
   },
@@ -102,7 +97,7 @@ export const adminGetUserAuthFactors = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object({ UserPoolId, Username }),
   async handle(call, i) {
-    return authFactors((await poolUser(call, i)).user);
+    return authFactors((await poolAndUser(call.s, i)).user);
   },
 });
 

@@ -34,6 +34,12 @@ export async function adminUser(s: Services, pool: Pool, username: string): Prom
   return user;
 }
 
+/** The pool and user an admin call names (ResourceNotFoundException, UserNotFoundException). */
+export async function poolAndUser(s: Services, i: { UserPoolId: string; Username: string }): Promise<{ pool: Pool; user: User }> {
+  const pool = await poolFor(s, i.UserPoolId);
+  return { pool, user: await adminUser(s, pool, i.Username) };
+}
+
 export const seconds = (ms: number) => ms / 1000;
 export const attributeList = (a: Record<string, string>) => Object.entries(a).map(([Name, Value]) => ({ Name, Value }));
 

@@ -7,7 +7,7 @@ import type { ApiAction } from '../action.js';
 import { defineAction } from '../action.js';
 import { Username } from '../fields.js';
 import { apiException } from '../errors.js';
-import { adminUser, Limit, NextToken, pageOf, poolFor, seconds, UserPoolId, userType } from './common.js';
+import { Limit, NextToken, pageOf, poolAndUser, poolFor, seconds, UserPoolId, userType } from './common.js';
 
 const GroupName = z.string({ error: (i) => (i.input === undefined ? 'Member must not be null' : 'Member must be a string') })
   .min(1).max(128, 'Member must have length less than or equal to 128')
@@ -91,8 +91,7 @@ export const adminAddUserToGroup = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(membership),
   async handle(call, i) {
-    const pool = await poolFor(call.s, i.UserPoolId);
-    const user = await adminUser(call.s, pool, i.Username);
+    const { pool, user } = await poolAndUser(call.s, i);
     await groupOf(call.s, pool.id, i.GroupName);
     await call.s.store.groups.addUserToGroup(pool.id, i.GroupName, user.id);
     return {};
@@ -104,8 +103,7 @@ export const adminRemoveUserFromGroup = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(membership),
   async handle(call, i) {
-    const pool = await poolFor(call.s, i.UserPoolId);
-    const user = await adminUser(call.s, pool, i.Username);
+    const { pool, user } = await poolAndUser(call.s, i);
     await groupOf(call.s, pool.id, i.GroupName);
     await call.s.store.groups.removeUserFromGroup(pool.id, i.GroupName, user.id);
     return {};
@@ -117,8 +115,7 @@ export const adminListGroupsForUser = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object({ UserPoolId, Username, Limit: Limit(60).optional(), NextToken: NextToken.optional() }),
   async handle(call, i) {
-    const pool = await poolFor(call.s, i.UserPoolId);
-    const user = await adminUser(call.s, pool, i.Username);
+    const { pool, user } = await poolAndUser(call.s, i);
     const page = pageOf(await call.s.store.groups.listGroupsForUser(pool.id, user.id), (g) => g.name, i.Limit || 60, i.NextToken);
     return { Groups: page.items.map(groupType), ...(page.next ? { NextToken: page.next } : {}) };
   },

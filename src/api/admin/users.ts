@@ -9,17 +9,11 @@ import { DeviceKey, deviceType } from '../actions/devices.js';
 import { adminInitiateAuth, adminRespondToAuthChallenge } from '../actions/auth.js';
 import { AttributeName, Attributes, Password, StringMap, Username } from '../fields.js';
 import { mfaSettingsShape } from '../../native/mfa.js';
-import { adminUser, attributeList, Limit, poolFor, seconds, UserPoolId, userType } from './common.js';
+import { attributeList, Limit, poolAndUser, poolFor, seconds, UserPoolId, userType } from './common.js';
 
 const target = { UserPoolId, Username };
 const CONTEXT = { ClientMetadata: StringMap.optional() };
 const asRecord = (list: { Name: string; Value?: string | undefined }[]) => Object.fromEntries(list.map((a) => [a.Name, a.Value ?? '']));
-
-/** The pool and user a call names (UserNotFoundException, ResourceNotFoundException). */
-async function poolAndUser(call: ApiCall, i: { UserPoolId: string; Username: string }) {
-  const pool = await poolFor(call.s, i.UserPoolId);
-  return { pool, user: await adminUser(call.s, pool, i.Username) };
-}
 
 export const adminCreateUser = defineAction({
   name: 'AdminCreateUser', summary: "Creates a user with a temporary password, sent in the pool's InviteMessageTemplate.", state: 'supported', access: 'sigv4',
@@ -46,7 +40,7 @@ export const adminGetUser = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(target),
   async handle(call, i) {
-    const { user } = await poolAndUser(call, i);
+    const { user } = await poolAndUser(call.s, i);
     return {
       Username: user.username, UserAttributes: attributeList({ sub: user.sub, ...user.attributes }), UserCreateDate: seconds(user.createdAt),
       UserLastModifiedDate: seconds(user.updatedAt), Enabled: user.enabled, UserStatus: user.status, ...mfaSettingsShape(user),
@@ -60,7 +54,7 @@ export const adminUpdateUserAttributes = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'AliasExistsException', 'InvalidParameterException', 'NotAuthorizedException'],
   input: z.object({ ...target, UserAttributes: Attributes, ...CONTEXT }),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await call.s.administration.updateAttributes(pool, user, asRecord(i.UserAttributes));
     return {};
   },
@@ -71,7 +65,7 @@ export const adminDeleteUserAttributes = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException', 'NotAuthorizedException'],
   input: z.object({ ...target, UserAttributeNames: z.array(AttributeName).min(1).max(100) }),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await call.s.administration.deleteAttributes(pool, user, i.UserAttributeNames);
     return {};
   },
@@ -83,7 +77,7 @@ const onUser = (name: string, summary: string, errors: ApiAction['errors'], run:
     name, summary, state: 'supported', access: 'sigv4', errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException', ...errors],
     input: z.object({ ...target, ...CONTEXT }),
     async handle(call, i) {
-      await run(call, await poolAndUser(call, i));
+      await run(call, await poolAndUser(call.s, i));
       return {};
     },
   });
@@ -106,7 +100,7 @@ export const adminSetUserPassword = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidPasswordException', 'InvalidParameterException'],
   input: z.object({ ...target, Password, Permanent: z.boolean().optional() }),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await call.s.administration.setPassword(pool, user, i.Password, i.Permanent ?? false);
     return {};
   },
@@ -136,7 +130,7 @@ export const adminListDevices = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object({ ...target, Limit: Limit(60).optional(), PaginationToken: z.string().min(1).max(1024).optional() }),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     const page = await call.s.store.devices.listDevices(pool.id, user.id, { ...(i.Limit ? { limit: i.Limit } : {}), ...(i.PaginationToken ? { nextToken: i.PaginationToken } : {}) });
     return { Devices: page.items.filter((d) => d.confirmed).map(deviceType), ...(page.nextToken ? { PaginationToken: page.nextToken } : {}) };
   },
@@ -147,7 +141,7 @@ export const adminGetDevice = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(deviceTarget),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     return { Device: deviceType(await deviceOf(call.s, pool, user, i.DeviceKey)) };
   },
 });
@@ -157,7 +151,7 @@ export const adminForgetDevice = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object(deviceTarget),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await forgetDevice(call.s, pool, user, i.DeviceKey);
     return {};
   },
@@ -168,7 +162,7 @@ export const adminUpdateDeviceStatus = defineAction({
   errors: ['ResourceNotFoundException', 'UserNotFoundException', 'InvalidParameterException'],
   input: z.object({ ...deviceTarget, DeviceRememberedStatus: z.enum(['remembered', 'not_remembered']).optional() }),
   async handle(call, i) {
-    const { pool, user } = await poolAndUser(call, i);
+    const { pool, user } = await poolAndUser(call.s, i);
     await setDeviceStatus(call.s, pool, user, i.DeviceKey, i.DeviceRememberedStatus ?? 'not_remembered');
     return {};
   },
