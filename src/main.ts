@@ -126,6 +126,7 @@ export async function start(
     keys: new KeyRing(store, sealer),
     refresh: new RefreshTokens(store),
     accounts,
+    triggers,
     secondFactors: new SecondFactors({ store, delivery, sealer, log, now: Date.now }),
     administration: new Administration({ store, accounts, delivery, sealer }),
     importJobs: new ImportJobs(store, log),

@@ -13,7 +13,9 @@ import { mfaStep } from '../native/mfa.js';
 import type { Proven } from '../native/second-factors.js';
 import { redirectWith, type ValidRequest } from './app-request.js';
 import type { AuthDeps } from './deps.js';
-import type { AuthResult } from './results.js';
+import { isRefusal, type AuthResult } from './results.js';
+import { triggerUserAttributes } from '../triggers/index.js';
+import type { TokenSource } from '../tokens/pre-token.js';
 import { openSession } from './sessions.js';
 
 /** How the user came in: a password, a confirmed sign-up, a provider's answer (OAuth/OIDC or SAML), an open session, or a code alone (USER_AUTH's EMAIL_OTP/SMS_OTP). */
@@ -32,6 +34,8 @@ export interface SignInFacts {
   detail?: Record<string, unknown>;
   /** How the second factor was proven: a factor's code, a recovery code, or a remembered device (which skips MFA). */
   secondFactor?: Proven | 'REMEMBERED_DEVICE' | 'PASSKEY_WITH_USER_VERIFICATION';
+  /** The app's ClientMetadata on the call that finishes the sign-in, handed to the triggers. */
+  clientMetadata?: Record<string, string>;
 }
 
 /** The entrances that prove a native password or passkey, after which the pool's MFA applies (federated users are the provider's to check). */
@@ -57,7 +61,32 @@ export async function admit(d: AuthDeps, f: SignInFacts): Promise<void> {
     await audit(d, f, 'sign_in.refused', { reason: 'mfa_required' });
     throw new NotAuthorizedException('MFA is required for this user.');
   }
-  // Pre-authentication triggers and risk checks go here, for every entrance at once.
+  // The pre authentication trigger, for every entrance but single sign-on (no new authentication), once
+  // the user is proven: it may refuse, and the refusal is audited like any other.
+  if (f.entrance !== 'session') {
+    try {
+      await d.triggers?.run(f.pool, 'PreAuthentication', {
+        triggerSource: 'PreAuthentication_Authentication', userName: f.user.username, clientId: f.request.client.clientId,
+        request: { userAttributes: triggerUserAttributes(f.user), userNotFound: false, validationData: null, clientMetadata: f.clientMetadata ?? {} },
+      });
+    } catch (err) {
+      if (isRefusal(err)) await audit(d, f, 'sign_in.refused', { reason: err.code });
+      throw err;
+    }
+  }
+}
+
+/** The post authentication trigger, before anything of the sign-in exists: its error stops it. */
+async function postAuthentication(d: AuthDeps, f: SignInFacts, newDeviceUsed: boolean): Promise<void> {
+  try {
+    await d.triggers?.run(f.pool, 'PostAuthentication', {
+      triggerSource: 'PostAuthentication_Authentication', userName: f.user.username, clientId: f.request.client.clientId,
+      request: { userAttributes: triggerUserAttributes(f.user), newDeviceUsed, clientMetadata: f.clientMetadata ?? {} },
+    });
+  } catch (err) {
+    if (isRefusal(err)) await audit(d, f, 'sign_in.refused', { reason: err.code });
+    throw err;
+  }
 }
 
 /** A sign-in that failed once the app was known (a provider's answer refused), audited as `sign_in.failure`. */
@@ -86,8 +115,9 @@ async function codeRedirect(d: AuthDeps, pool: Pool, req: ValidRequest, user: Us
 export async function admitAndFinish(d: AuthDeps, f: SignInFacts & { request: ValidRequest; sessionData?: Record<string, unknown>; previousSession?: string }): Promise<AuthResult> {
   try {
     await admit(d, f);
+    await postAuthentication(d, f, false);
   } catch (err) {
-    if (err instanceof NotAuthorizedException) return { kind: 'failed', error: err, app: f.request.params, provider: f.via };
+    if (isRefusal(err)) return { kind: 'failed', error: err, app: f.request.params, provider: f.via };
     throw err;
   }
   const { session, cookie } = await openSession(d, f.pool.id, f.user, { via: f.via, ...f.sessionData }, f.previousSession);
@@ -124,6 +154,10 @@ export async function fromSession(d: AuthDeps, i: { pool: Pool; request: ValidRe
   return { kind: 'authenticated', user, to, session: null };
 }
 
+/** The pre token generation trigger's name for how the API's sign-in ended. */
+const tokenSource = (f: SignInFacts): TokenSource =>
+  f.entrance === 'api-new-password' ? 'TokenGeneration_NewPasswordChallenge' : f.secondFactor === 'REMEMBERED_DEVICE' ? 'TokenGeneration_AuthenticateDevice' : 'TokenGeneration_Authentication';
+
 /** What an access token from the JSON API may do: Cognito's user self-service scope. */
 export const API_SCOPES = [SELF_SERVICE_SCOPE];
 
@@ -134,14 +168,18 @@ export const API_SCOPES = [SELF_SERVICE_SCOPE];
 export async function admitAndIssue(d: AuthDeps, f: SignInFacts & { deviceKey?: string }): Promise<AuthResult> {
   try {
     await admit(d, f);
+    await postAuthentication(d, f, !f.deviceKey && !!f.pool.settings.DeviceConfiguration);
     // The device the app signs in from (its DEVICE_KEY) must be the user's; a pool that tracks devices gives a new sign-in one.
     const device = f.deviceKey ? (await signedInDevice(d, f.pool, f.user, f.deviceKey, f.ip), undefined)
       : f.pool.settings.DeviceConfiguration ? await newDevice(d, f.pool, f.user, f.ip) : undefined;
-    const tokens = await issueForSignIn(d, { pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true });
+    const tokens = await issueForSignIn(d, {
+      pool: f.pool, client: f.request.client, user: f.user, scopes: API_SCOPES, authTime: Math.floor(d.now() / 1000), idToken: true, source: tokenSource(f),
+      ...(f.clientMetadata ? { clientMetadata: f.clientMetadata } : {}),
+    });
     await audit(d, f, 'sign_in.completed', { ...(f.deviceKey ? { device: f.deviceKey } : {}), ...(f.secondFactor ? { mfa: f.secondFactor } : {}) });
     return { kind: 'tokens', user: f.user, tokens, ...(device ? { newDevice: device } : {}) };
   } catch (err) {
-    if (err instanceof NotAuthorizedException || err instanceof NotFound) return { kind: 'failed', error: err, app: null, provider: f.via };
+    if (isRefusal(err) || err instanceof NotFound) return { kind: 'failed', error: err as BrokerError, app: null, provider: f.via };
     throw err;
   }
 }

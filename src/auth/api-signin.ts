@@ -26,6 +26,8 @@ export interface ApiSignIn {
   ip: string | null;
   /** The DEVICE_KEY the app signs in from, if it has one. */
   deviceKey?: string;
+  /** The call's ClientMetadata, for the triggers it fires. */
+  clientMetadata?: Record<string, string>;
 }
 
 /** Checked against when there is no real verifier to check: a proof costs the same either way. */
@@ -100,6 +102,7 @@ export async function viaSecondFactor(d: AuthDeps, i: ApiSignIn, user: User, ent
 export const issue = (d: AuthDeps, i: ApiSignIn, user: User, entrance: Entrance, secondFactor?: SignInFacts['secondFactor']): Promise<AuthResult> =>
   admitAndIssue(d, {
     pool: i.pool, request: { client: i.client }, user, via: 'COGNITO', entrance, ip: i.ip, ...(i.deviceKey ? { deviceKey: i.deviceKey } : {}), ...(secondFactor ? { secondFactor } : {}),
+    ...(i.clientMetadata ? { clientMetadata: i.clientMetadata } : {}),
   });
 
 /** The SRP answer's three fields. */

@@ -220,6 +220,9 @@ const triggerTarget = z.string().max(2048).refine(
   'must be an AWS Lambda ARN, an https:// URL (http only on loopback) or file:<path>',
 );
 
+/** A live Cognito pool users migrate from: cognito://<region>/<poolId>?clientId=<its app client>[&endpoint=<URL>]. */
+const migrationSource = z.string().max(2048).regex(/^cognito:\/\/[a-z0-9-]+\/[\w-]+_[0-9a-zA-Z]+\?(.*&)?clientId=[\w]+/, 'must be cognito://<region>/<poolId>?clientId=<client id>');
+
 export const poolFields = {
   Id: z.string().max(55).regex(POOL_ID, 'must look like <region>_<letters and digits>, e.g. local_Ab12Cd34'),
   PoolName: z.string().min(1).max(128),
@@ -313,11 +316,38 @@ export const poolFields = {
     .optional(),
   EmailMfaConfiguration: z.strictObject({ Message: z.string().min(6).max(20000).optional(), Subject: z.string().min(1).max(140).optional() }).optional(),
   /**
-   * Cognito's Lambda triggers served so far (PreSignUp, PostConfirmation), each an AWS Lambda ARN, an
-   * https:// endpoint (http only on loopback), or file:<path> of a local module exporting handler(event).
+   * Cognito's Lambda triggers, each an AWS Lambda ARN, an https:// endpoint (http only on loopback), or
+   * file:<path> of a local module exporting handler(event); UserMigration may also name a live Cognito
+   * pool to migrate from (cognito://<region>/<poolId>?clientId=…). The versioned ones take
+   * {LambdaVersion, LambdaArn} as in Cognito; CustomSenderPublicKey is the broker's own (the public
+   * key the custom senders' codes are encrypted to).
    */
   LambdaConfig: z
-    .strictObject({ PreSignUp: triggerTarget.optional(), PostConfirmation: triggerTarget.optional() })
+    .strictObject({
+      PreSignUp: triggerTarget.optional(),
+      PostConfirmation: triggerTarget.optional(),
+      PreAuthentication: triggerTarget.optional(),
+      PostAuthentication: triggerTarget.optional(),
+      PreTokenGeneration: triggerTarget.optional(),
+      PreTokenGenerationConfig: z.strictObject({ LambdaVersion: z.enum(['V1_0', 'V2_0', 'V3_0']), LambdaArn: triggerTarget }).optional(),
+      CustomMessage: triggerTarget.optional(),
+      UserMigration: z.union([triggerTarget, migrationSource]).optional(),
+      DefineAuthChallenge: triggerTarget.optional(),
+      CreateAuthChallenge: triggerTarget.optional(),
+      VerifyAuthChallengeResponse: triggerTarget.optional(),
+      CustomSMSSender: z.strictObject({ LambdaVersion: z.literal('V1_0'), LambdaArn: triggerTarget }).optional(),
+      CustomEmailSender: z.strictObject({ LambdaVersion: z.literal('V1_0'), LambdaArn: triggerTarget }).optional(),
+      KMSKeyID: z.string().max(2048).optional(),
+      CustomSenderPublicKey: z.string().max(8192).optional(),
+      InboundFederation: z.strictObject({ LambdaVersion: z.literal('V1_0'), LambdaArn: triggerTarget }).optional(),
+    })
+    .superRefine((c, ctx) => {
+      if ((c.CustomSMSSender || c.CustomEmailSender) && !c.CustomSenderPublicKey)
+        ctx.addIssue({ code: 'custom', path: ['CustomSenderPublicKey'], message: 'is required with a custom sender: the public key (PEM or JWK) its codes are encrypted to' });
+      if (c.DefineAuthChallenge || c.CreateAuthChallenge || c.VerifyAuthChallengeResponse)
+        for (const name of ['DefineAuthChallenge', 'CreateAuthChallenge', 'VerifyAuthChallengeResponse'] as const)
+          if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required: custom authentication takes all three triggers' });
+    })
     .optional(),
   /** Passkeys: the relying party id (default: the host of PUBLIC_URL) and whether the authenticator must verify the user. */
   WebAuthnConfiguration: z

@@ -27,6 +27,10 @@ export function oauthAnswerOf(err: BrokerError, provider = 'The identity provide
   switch (err.code) {
     case 'NotAuthorizedException': // the user is disabled
       return { status: 403, error: 'access_denied', description: err.message, redirect: false };
+    case 'UserLambdaValidationException': // a trigger refused: back to the app with its message, as Cognito sends it
+    case 'InvalidLambdaResponseException':
+    case 'UnexpectedLambdaException':
+      return { status: 400, error: 'invalid_request', description: err.message, redirect: true };
     default: // the claims do not map, an alias is taken…: the message says what
       return { status: 400, error: 'invalid_request', description: err.message, redirect: false };
   }

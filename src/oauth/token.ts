@@ -8,6 +8,8 @@ import type { AppClient, Pool } from '../directory/types.js';
 import type { Services } from '../services.js';
 import { issueForSignIn, issueFromRefresh, RefreshRefused, type IssuedTokens } from '../tokens/issue.js';
 import { mintClientCredentialsToken } from '../tokens/mint.js';
+import { preTokenForClient } from '../tokens/pre-token.js';
+import { BrokerError } from '../shared/errors.js';
 import { authenticateClient, ClientAuthError } from './client-auth.js';
 
 class GrantError extends Error {
@@ -15,6 +17,9 @@ class GrantError extends Error {
     super(message);
   }
 }
+
+/** A trigger's refusals (triggers/index.ts): the grant gives no tokens. */
+const TRIGGER_REFUSALS: ReadonlySet<string> = new Set(['UserLambdaValidationException', 'InvalidLambdaResponseException', 'UnexpectedLambdaException']);
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -43,6 +48,10 @@ export async function tokenEndpoint(ctx: Context, s: Services, pool: Pool): Prom
     } else if (err instanceof GrantError) {
       ctx.status = err.status;
       ctx.body = { error: err.error, error_description: err.message };
+    } else if (err instanceof BrokerError && TRIGGER_REFUSALS.has(err.code)) {
+      // The pre token generation trigger refused or failed: no tokens, and the handler's message.
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_grant', error_description: err.message };
     } else throw err;
   }
 }
@@ -125,9 +134,10 @@ async function clientCredentialsGrant(s: Services, pool: Pool, client: AppClient
   const allowed = client.settings.AllowedOAuthScopes.filter((sc) => defined.has(sc));
   const requested = str(body.scope)?.split(' ').filter(Boolean) ?? allowed;
   if (requested.length === 0 || requested.some((sc) => !allowed.includes(sc))) throw new GrantError('invalid_scope', 'the requested scopes are not allowed for this client');
+  const overrides = await preTokenForClient(s.triggers, { pool, clientId: client.clientId, scopes: requested });
   const now = s.now();
   return {
-    access_token: await mintClientCredentialsToken(s.keys, { issuer: `${s.publicUrl}/${pool.id}`, pool, client, scopes: requested }, now),
+    access_token: await mintClientCredentialsToken(s.keys, { issuer: `${s.publicUrl}/${pool.id}`, pool, client, scopes: requested, ...(overrides ? { overrides } : {}) }, now),
     token_type: 'Bearer',
     expires_in: tokenLifetimes(client.settings).access,
   };

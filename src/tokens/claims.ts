@@ -21,6 +21,21 @@ export interface TokenSubject {
   authTime: number;
   originJti: string;
   nonce?: string | null;
+  /** The pre token generation trigger's edits (tokens/pre-token.ts), protocol claims already left out. */
+  overrides?: TokenOverrides;
+}
+
+/** Claims a trigger adds (or overrides) and suppresses in one token. */
+export interface ClaimEdits {
+  add: Record<string, unknown>;
+  suppress: string[];
+}
+
+/** Per token; `scopes` replaces the access token's `scope` (the refresh token keeps what was granted). */
+export interface TokenOverrides {
+  id?: ClaimEdits;
+  access?: ClaimEdits;
+  scopes?: string[];
 }
 
 export interface ClientCredentialsSubject {
@@ -28,6 +43,15 @@ export interface ClientCredentialsSubject {
   pool: Pool;
   client: AppClient;
   scopes: string[];
+  overrides?: Pick<TokenOverrides, 'access' | 'scopes'>;
+}
+
+/** The claims with a trigger's edits: suppressed ones removed, added ones set (protocol claims are never among them). */
+function edited(claims: JWTPayload, e: ClaimEdits | undefined): JWTPayload {
+  if (!e) return claims;
+  const out: JWTPayload = { ...claims };
+  for (const name of e.suppress) delete out[name];
+  return Object.assign(out, e.add);
 }
 
 const VERIFIED_FLAGS: ReadonlySet<string> = new Set(['email_verified', 'phone_number_verified']);
@@ -85,7 +109,7 @@ export function groupRoles(groups: readonly Group[]): { groups: string[]; roles:
 
 export function idTokenClaims(s: TokenSubject, now: number, accessToken?: string): JWTPayload {
   const iat = seconds(now);
-  return {
+  return edited({
     ...readableAttributes(s.client, s.user),
     ...(s.identities.length ? { identities: identitiesClaim(s.identities) } : {}),
     ...(accessToken !== undefined ? { at_hash: atHash(accessToken) } : {}),
@@ -104,12 +128,12 @@ export function idTokenClaims(s: TokenSubject, now: number, accessToken?: string
     jti: randomUUID(),
     iat,
     exp: iat + tokenLifetimes(s.client.settings).id,
-  };
+  }, s.overrides?.id);
 }
 
 export function accessTokenClaims(s: TokenSubject, now: number): JWTPayload {
   const iat = seconds(now);
-  return {
+  return edited({
     sub: s.user.sub,
     ...groupsClaim(s.groups),
     iss: s.issuer,
@@ -117,29 +141,29 @@ export function accessTokenClaims(s: TokenSubject, now: number): JWTPayload {
     client_id: s.client.clientId,
     origin_jti: s.originJti,
     token_use: 'access',
-    scope: s.scopes.join(' '),
+    scope: (s.overrides?.scopes ?? s.scopes).join(' '),
     auth_time: s.authTime,
     iat,
     exp: iat + tokenLifetimes(s.client.settings).access,
     jti: randomUUID(),
     username: s.user.username,
-  };
+  }, s.overrides?.access);
 }
 
 /** A machine token: the client is its own subject and no user claims exist. */
 export function clientCredentialsClaims(o: ClientCredentialsSubject, now: number): JWTPayload {
   const iat = seconds(now);
-  return {
+  return edited({
     sub: o.client.clientId,
     token_use: 'access',
-    scope: o.scopes.join(' '),
+    scope: (o.overrides?.scopes ?? o.scopes).join(' '),
     iss: o.issuer,
     version: 2,
     client_id: o.client.clientId,
     iat,
     exp: iat + tokenLifetimes(o.client.settings).access,
     jti: randomUUID(),
-  };
+  }, o.overrides?.access);
 }
 
 const EMAIL_CLAIMS = ['email', 'email_verified'];

@@ -8,7 +8,9 @@ import type { AppClient, Pool, RefreshFamily, User } from '../directory/types.js
 import type { KeyRing } from './keys.js';
 import { mintAccessToken, mintIdToken } from './mint.js';
 import { RefreshError, type RefreshTokens } from './refresh.js';
+import { applyPreTokenGeneration, type TokenSource } from './pre-token.js';
 import { tokenSubject } from './subject.js';
+import type { Triggers } from '../triggers/index.js';
 
 export interface TokenDeps {
   store: Store;
@@ -16,6 +18,8 @@ export interface TokenDeps {
   refresh: RefreshTokens;
   issuerOf(poolId: string): string;
   now(): number;
+  /** Cognito's Lambda triggers (the pre token generation one runs here), when the broker has them. */
+  triggers?: Triggers;
 }
 
 export interface IssuedTokens {
@@ -31,14 +35,20 @@ export interface IssuedTokens {
 /**
  * Tokens for a sign-in that just finished: a new refresh family. `codeHash` ties it to its authorization
  * code (revoked if the code is replayed). An ID token comes with `openid`, or always with `idToken` (the JSON API).
+ * The pool's pre token generation trigger sees them first (`source`: the code exchange's HostedAuth by
+ * default when there is a code, Authentication otherwise); its refusal issues nothing.
  */
 export async function issueForSignIn(
-  d: TokenDeps, o: { pool: Pool; client: AppClient; user: User; scopes: string[]; authTime: number; nonce?: string | null; codeHash?: string | null; idToken?: boolean },
+  d: TokenDeps,
+  o: { pool: Pool; client: AppClient; user: User; scopes: string[]; authTime: number; nonce?: string | null; codeHash?: string | null; idToken?: boolean; source?: TokenSource; clientMetadata?: Record<string, string> },
 ): Promise<IssuedTokens & { refreshToken: string }> {
   const now = d.now();
   const lifetimes = tokenLifetimes(o.client.settings);
   const originJti = randomUUID();
-  const subject = await tokenSubject(d, o.pool, o.client, o.user, { scopes: o.scopes, authTime: o.authTime, originJti, nonce: o.nonce ?? null });
+  const subject = await applyPreTokenGeneration(
+    d.triggers, await tokenSubject(d, o.pool, o.client, o.user, { scopes: o.scopes, authTime: o.authTime, originJti, nonce: o.nonce ?? null }),
+    o.source ?? (o.codeHash ? 'TokenGeneration_HostedAuth' : 'TokenGeneration_Authentication'), o.clientMetadata,
+  );
   const accessToken = await mintAccessToken(d.keys, subject, now);
   const refreshToken = await d.refresh.issue({
     poolId: o.pool.id, clientId: o.client.clientId, userId: o.user.id, originJti, authTime: o.authTime, scopes: o.scopes,
@@ -71,7 +81,7 @@ export class RefreshRefused extends Error {
  * widens) what the family was granted. A rotated token presented again revokes its family.
  */
 export async function issueFromRefresh(
-  d: TokenDeps, o: { pool: Pool; client: AppClient; token: string; scopes?: string[] },
+  d: TokenDeps, o: { pool: Pool; client: AppClient; token: string; scopes?: string[]; clientMetadata?: Record<string, string> },
 ): Promise<{ tokens: IssuedTokens; family: RefreshFamily; user: User }> {
   const now = d.now();
   const rotation = o.client.settings.RefreshTokenRotation;
@@ -88,7 +98,9 @@ export async function issueFromRefresh(
   const scopes = requested.length ? family.scopes.filter((sc) => requested.includes(sc)) : family.scopes;
   const user = await d.store.users.getUser(o.pool.id, family.userId);
   if (!user || !user.enabled) throw new RefreshRefused('user', 'the user is no longer allowed to sign in');
-  const subject = await tokenSubject(d, o.pool, o.client, user, { scopes, authTime: family.authTime, originJti: family.originJti });
+  const subject = await applyPreTokenGeneration(
+    d.triggers, await tokenSubject(d, o.pool, o.client, user, { scopes, authTime: family.authTime, originJti: family.originJti }), 'TokenGeneration_RefreshTokens', o.clientMetadata,
+  );
   // Signed side by side (no at_hash on refresh, as Cognito): the two signatures run on two threads.
   const [accessToken, idToken] = await Promise.all([
     mintAccessToken(d.keys, subject, now),

@@ -17,6 +17,9 @@ import { UserPoolId } from '../admin/common.js';
 /** The DEVICE_KEY an app signs in from (checked once the user is proven). */
 const device = (map: Record<string, string> | undefined) => (map?.DEVICE_KEY ? { deviceKey: map.DEVICE_KEY.slice(0, 55) } : {});
 
+/** The call's ClientMetadata, handed to the triggers the sign-in fires. */
+const metadata = (m: Record<string, string> | undefined) => (m ? { clientMetadata: m } : {});
+
 const param = (map: Record<string, string> | undefined, name: string): string => {
   const v = map?.[name];
   if (!v) throw apiException('InvalidParameterException', `Missing required parameter ${name}`);
@@ -30,10 +33,12 @@ const srpAOf = (map: Record<string, string> | undefined): string => {
 };
 
 /** A refresh token's new tokens; `reuse` is how a rotated token presented again answers (the family is revoked either way). */
-async function refreshed(call: ApiCall, c: Pick<ClientCall, 'pool' | 'client'>, token: string, reuse: 'RefreshTokenReuseException' | 'NotAuthorizedException'): Promise<IssuedTokens> {
+async function refreshed(
+  call: ApiCall, c: Pick<ClientCall, 'pool' | 'client'>, token: string, reuse: 'RefreshTokenReuseException' | 'NotAuthorizedException', clientMetadata?: Record<string, string>,
+): Promise<IssuedTokens> {
   checkAuthFlow(c.client, 'ALLOW_REFRESH_TOKEN_AUTH');
   try {
-    return (await issueFromRefresh(call.s, { pool: c.pool, client: c.client, token })).tokens;
+    return (await issueFromRefresh(call.s, { pool: c.pool, client: c.client, token, ...metadata(clientMetadata) })).tokens;
   } catch (err) {
     if (!(err instanceof RefreshRefused)) throw err;
     if (err.reason === 'reused') {
@@ -66,7 +71,7 @@ async function signInClient(call: ApiCall, i: { ClientId: string; UserPoolId?: s
 }
 
 /** InitiateAuth and AdminInitiateAuth: one road; the password flow is USER_PASSWORD_AUTH for apps, ADMIN_USER_PASSWORD_AUTH for back ends. */
-async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; UserPoolId?: string; AuthParameters?: Record<string, string> | undefined; Session?: string | undefined }) {
+async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; UserPoolId?: string; AuthParameters?: Record<string, string> | undefined; Session?: string | undefined; ClientMetadata?: Record<string, string> | undefined }) {
   const p = i.AuthParameters;
   const admin = i.UserPoolId !== undefined;
   const flow = admin && i.AuthFlow === 'ADMIN_NO_SRP_AUTH' ? 'ADMIN_USER_PASSWORD_AUTH' : i.AuthFlow; // the legacy name of the same flow
@@ -75,20 +80,20 @@ async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; 
       const username = param(p, 'USERNAME');
       const c = await signInClient(call, i, username, p?.SECRET_HASH);
       checkAuthFlow(c.client, admin ? 'ALLOW_ADMIN_USER_PASSWORD_AUTH' : 'ALLOW_USER_PASSWORD_AUTH');
-      return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD'), ...device(p) }));
+      return authResponse(await initiatePasswordAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, password: param(p, 'PASSWORD'), ...device(p), ...metadata(i.ClientMetadata) }));
     }
     case 'USER_SRP_AUTH': {
       const username = param(p, 'USERNAME');
       const c = await signInClient(call, i, username, p?.SECRET_HASH);
       checkAuthFlow(c.client, 'ALLOW_USER_SRP_AUTH');
-      return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA: srpAOf(p) }));
+      return authResponse(await initiateSrpAuth(call.s, { pool: c.pool, client: c.client, ip: call.ip, username, srpA: srpAOf(p), ...metadata(i.ClientMetadata) }));
     }
     case 'REFRESH_TOKEN_AUTH':
     case 'REFRESH_TOKEN': {
       const token = param(p, 'REFRESH_TOKEN');
       const c = await signInClient(call, i, p?.USERNAME ?? null, p?.SECRET_HASH);
       if (c.client.secretHash !== null && !p?.USERNAME) throw apiException('NotAuthorizedException', `Unable to verify secret hash for client ${c.client.clientId}`);
-      const t = await refreshed(call, c, token, 'NotAuthorizedException');
+      const t = await refreshed(call, c, token, 'NotAuthorizedException', i.ClientMetadata);
       // InitiateAuth gives back no refresh token: the one presented stays the client's.
       return { ChallengeParameters: {}, AuthenticationResult: authenticationResult({ ...t, refreshToken: undefined }) };
     }
@@ -97,7 +102,7 @@ async function initiate(call: ApiCall, i: { AuthFlow: string; ClientId: string; 
       const c = await signInClient(call, i, username, p?.SECRET_HASH);
       checkAuthFlow(c.client, 'ALLOW_USER_AUTH');
       return authResponse(await initiateUserAuth(call.s, {
-        pool: c.pool, client: c.client, ip: call.ip, username, choice: p?.PREFERRED_CHALLENGE, password: p?.PASSWORD, srpA: p?.SRP_A ? srpAOf(p) : undefined, session: i.Session, ...device(p),
+        pool: c.pool, client: c.client, ip: call.ip, username, choice: p?.PREFERRED_CHALLENGE, password: p?.PASSWORD, srpA: p?.SRP_A ? srpAOf(p) : undefined, session: i.Session, ...device(p), ...metadata(i.ClientMetadata),
       }));
     }
     default:
@@ -110,11 +115,11 @@ const MFA_CODES = { SOFTWARE_TOKEN_MFA: 'SOFTWARE_TOKEN_MFA_CODE', SMS_MFA: 'SMS
 const isMfaChallenge = (name: string): name is keyof typeof MFA_CODES => Object.hasOwn(MFA_CODES, name);
 
 /** RespondToAuthChallenge and AdminRespondToAuthChallenge. */
-async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string; ChallengeName: string; Session: string; ChallengeResponses?: Record<string, string> | undefined }) {
+async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string; ChallengeName: string; Session: string; ChallengeResponses?: Record<string, string> | undefined; ClientMetadata?: Record<string, string> | undefined }) {
   const r = i.ChallengeResponses;
   const username = param(r, 'USERNAME');
   const c = await signInClient(call, i, username, r?.SECRET_HASH);
-  const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r) };
+  const base = { pool: c.pool, client: c.client, ip: call.ip, session: i.Session, username, ...device(r), ...metadata(i.ClientMetadata) };
   const claim = () => ({ secretBlock: param(r, 'PASSWORD_CLAIM_SECRET_BLOCK'), timestamp: param(r, 'TIMESTAMP'), signature: param(r, 'PASSWORD_CLAIM_SIGNATURE') });
   if (i.ChallengeName === 'PASSWORD_VERIFIER') return authResponse(await answerPasswordVerifier(call.s, { ...base, ...claim() }));
   if (i.ChallengeName === 'DEVICE_SRP_AUTH') {
@@ -140,11 +145,15 @@ async function respond(call: ApiCall, i: { ClientId: string; UserPoolId?: string
   throw apiException('InvalidParameterException', `Unsupported or not yet served ChallengeName: ${i.ChallengeName.slice(0, 64)}`);
 }
 
-const SIGN_IN_ERRORS = ['NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException'] as const;
+const TRIGGER_ERRORS = ['UserLambdaValidationException', 'InvalidLambdaResponseException', 'UnexpectedLambdaException'] as const;
+const SIGN_IN_ERRORS = [
+  'NotAuthorizedException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException', 'InvalidParameterException', 'TooManyRequestsException', 'ResourceNotFoundException',
+  ...TRIGGER_ERRORS,
+] as const;
 const CHALLENGE_ERRORS = [
   'NotAuthorizedException', 'InvalidPasswordException', 'InvalidParameterException', 'UserNotFoundException', 'UserNotConfirmedException', 'PasswordResetRequiredException',
   'ResourceNotFoundException', 'CodeMismatchException', 'ExpiredCodeException', 'TooManyFailedAttemptsException', 'LimitExceededException', 'AliasExistsException',
-  'WebAuthnRelyingPartyMismatchException', 'WebAuthnOriginNotAllowedException',
+  'WebAuthnRelyingPartyMismatchException', 'WebAuthnOriginNotAllowedException', ...TRIGGER_ERRORS,
 ] as const;
 
 export const initiateAuth = defineAction({
@@ -184,12 +193,12 @@ export const adminRespondToAuthChallenge = defineAction({
 export const getTokensFromRefreshToken = defineAction({
   name: 'GetTokensFromRefreshToken', summary: "New tokens from a refresh token, rotating it when the client's RefreshTokenRotation is on.", state: 'partial',
   notes: 'DeviceKey is ignored (no device tracking yet).',
-  errors: ['NotAuthorizedException', 'RefreshTokenReuseException', 'ResourceNotFoundException'],
+  errors: ['NotAuthorizedException', 'RefreshTokenReuseException', 'ResourceNotFoundException', ...TRIGGER_ERRORS],
   input: z.object({ RefreshToken: Token, ClientId, ClientSecret: ClientSecret.optional(), DeviceKey: z.string().max(55).optional(), ...CLIENT_EXTRAS }),
   async handle(call, i) {
     const c = await forClient(call, i.ClientId, null, undefined);
     checkClientSecret(c.client, i.ClientSecret);
-    return { AuthenticationResult: authenticationResult(await refreshed(call, c, i.RefreshToken, 'RefreshTokenReuseException')) };
+    return { AuthenticationResult: authenticationResult(await refreshed(call, c, i.RefreshToken, 'RefreshTokenReuseException', i.ClientMetadata)) };
   },
 });
 
