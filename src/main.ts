@@ -16,6 +16,7 @@ import { Sealer } from './directory/secrets.js';
 import type { Store } from './directory/store.js';
 import { SecondFactors } from './native/second-factors.js';
 import { Triggers } from './triggers/index.js';
+import { Migration } from './native/migration.js';
 import { Accounts } from './native/accounts.js';
 import { Administration } from './native/administration.js';
 import { ImportJobs } from './native/import-jobs.js';
@@ -115,7 +116,8 @@ export async function start(
     }),
   });
   const triggers = new Triggers({ region: settings.AWS_REGION, lambdaEndpoint: settings.LAMBDA_ENDPOINT, webhookSecret: settings.TRIGGER_WEBHOOK_SECRET, log });
-  const accounts = new Accounts({ store, delivery, log, sealer, triggers });
+  const migration = new Migration({ triggers, cognitoClientSecret: settings.COGNITO_MIGRATION_CLIENT_SECRET, log });
+  const accounts = new Accounts({ store, delivery, log, sealer, triggers, migration });
   const services: Services = {
     store, log, publicUrl: url, delivery, sealer, adapters: new AdapterCache(options.adapterDeps), now: Date.now,
     ...(settings.API_CORS_ORIGINS ? { corsOrigins: settings.API_CORS_ORIGINS } : {}),
@@ -183,6 +185,7 @@ export async function start(
       clearTimeout(force);
       await backfilled;
       await triggers.close();
+      migration.close();
       await store.close();
     })());
 

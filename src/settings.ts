@@ -52,6 +52,8 @@ const envSchema = z.object({
   /** Lambda triggers: the Lambda endpoint for `arn:aws:lambda:` targets (a stand-in, a VPC endpoint); the secret https targets' posts are signed with. */
   LAMBDA_ENDPOINT: z.string().url('must be a URL').optional(),
   TRIGGER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The secret of the old pool's app client, for UserMigration: cognito://… (kept out of the pool's settings). */
+  COGNITO_MIGRATION_CLIENT_SECRET: z.string().min(1).optional(),
   API_CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))

@@ -36,7 +36,7 @@ const dummyVerifier = () => (dummy ??= srpMath.makeVerifier('dummy', 'dummy', ra
 
 export const sessionExpired = () => new NotAuthorizedException('Invalid session for the user, session is expired.');
 
-const contextOf = (i: ApiSignIn) => accountContext(i.client, i.ip);
+const contextOf = (i: ApiSignIn) => ({ ...accountContext(i.client, i.ip), ...(i.clientMetadata ? { clientMetadata: i.clientMetadata } : {}) });
 
 /** A new challenge Session for this client: saved, single use, alive for the client's AuthSessionValidity. */
 export async function newSession(d: AuthDeps, i: Omit<ApiSignIn, 'deviceKey'>, name: ChallengeName, data: Omit<FlowData['challenge'], 'name' | 'clientId'>): Promise<string> {

@@ -9,12 +9,14 @@ import type { Delivery } from '../delivery/index.js';
 import { AliasExists, InvalidParameter, UsernameExists } from '../directory/errors.js';
 import type { BrokerError } from '../shared/errors.js';
 import { flag, type Triggers } from '../triggers/index.js';
+import type { Migrated, Migration, MigrationSource } from './migration.js';
 import { BrokerKey, Sealer } from '../directory/secrets.js';
 import { COGNITO_LOCKOUT, type Store } from '../directory/store.js';
+import { STANDARD_ATTRIBUTE_SET } from '../directory/schema.js';
 import type { AliasKind, Attributes, CodePurpose, Pool, User } from '../directory/types.js';
 import {
   CODE_TTL_MS, MAX_CODE_ATTEMPTS, codeHash, codeMessage, confirmationDestination, detailsOf, newCode, recoveryDestination,
-  simulatedDetails, type CodeDeliveryDetails, type Destination,
+  simulatedDetails, templatedMessage, type CodeDeliveryDetails, type Destination,
 } from './codes.js';
 import {
   ATTEMPTS_EXCEEDED, CodeMismatchException, ExpiredCodeException, InvalidPasswordException, LimitExceededException,
@@ -43,6 +45,8 @@ export interface SignInContext {
    * Cognito's older answers (UserNotFoundException, "already confirmed"…).
    */
   preventUserExistenceErrors?: 'ENABLED' | 'LEGACY';
+  /** The call's ClientMetadata, for the triggers it fires. */
+  clientMetadata?: Record<string, string>;
 }
 
 /** Messages with codes a name may ask for per hour (ResendConfirmationCode, ForgotPassword): no mail-bombing. */
@@ -63,6 +67,8 @@ export interface Proof {
   check(user: User & { passwordHash: string }): Promise<boolean>;
   dummy(): Promise<void>;
   gated: boolean;
+  /** For a name nobody here holds: the pool's user migration, which proves the password itself (null: not migrated). */
+  migrate?(): Promise<User | null>;
 }
 
 /** What only an administrator may add to an attribute update: the verified flags, and taking an alias from another user. */
@@ -73,6 +79,8 @@ export interface AdminUpdate {
 
 /** Federated users and users without a password cannot use the password paths. */
 const hasPassword = (u: User): u is User & { passwordHash: string } => u.status !== 'EXTERNAL_PROVIDER' && u.passwordHash !== null;
+/** Who may reset a password: a user with one, or one migrated without one (RESET_REQUIRED). */
+const canReset = (u: User): boolean => hasPassword(u) || (u.status === 'RESET_REQUIRED' && u.passwordHash === null);
 /** Accounts of the pool's own (with a password or, in passwordless pools, without), not federated ones. */
 const isNative = (u: User): boolean => u.status !== 'EXTERNAL_PROVIDER';
 
@@ -89,10 +97,13 @@ export class Accounts {
 
   /** Cognito's Lambda triggers (PreSignUp, PostConfirmation), when the pool sets them. */
   private readonly triggers: Triggers | undefined;
+  /** User migration (the trigger, or a live Cognito pool) for names nobody here holds. */
+  private readonly migration: Migration | undefined;
 
-  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number; sealer?: Sealer; triggers?: Triggers }) {
+  constructor(o: { store: Store; delivery: Delivery; log: Logger; now?: () => number; sealer?: Sealer; triggers?: Triggers; migration?: Migration }) {
     this.store = o.store;
     this.triggers = o.triggers;
+    this.migration = o.migration;
     this.sealer = o.sealer ?? new Sealer(undefined);
     this.fakeKey = new BrokerKey(o.store.meta, 'srp-fake-verifier-key');
     this.nameMac = new BrokerKey(o.store.meta, 'limits-name-key');
@@ -226,8 +237,9 @@ export class Accounts {
     const type = 'password.reset_requested';
     await this.limitCodeRequests(pool, username, ctx);
     await this.codeTries(pool, 'reset_password', username).reset();
-    const user = await findUser(this.store, pool, username);
-    if (!user || !hasPassword(user) || !user.enabled) {
+    let user = await findUser(this.store, pool, username);
+    if (!user && this.migration?.has(pool)) user = (await this.migrate(pool, username, 'UserMigration_ForgotPassword', ctx)) ?? (await findUser(this.store, pool, username));
+    if (!user || !canReset(user) || !user.enabled) {
       if (!hides(ctx) && !user) throw unknownUser();
       return this.simulate(pool, username, type, ctx);
     }
@@ -249,7 +261,7 @@ export class Accounts {
     if (bad) throw new InvalidPasswordException(bad);
     const tries = this.codeTries(pool, 'reset_password', username);
     const count = await tries.begin();
-    if (!user || !hasPassword(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
+    if (!user || !canReset(user)) throw hides(ctx) ? tries.mismatch(count) : unknownUser();
     await this.consumeCode(pool, user, 'reset_password', code);
     await tries.reset();
     await this.unlock(pool, user, username);
@@ -402,6 +414,7 @@ export class Accounts {
     const user = await this.proveSignIn(pool, username, ctx, {
       gated: true,
       dummy: () => verifyDummy(password),
+      ...(this.migration?.has(pool) ? { migrate: () => this.migrate(pool, username, 'UserMigration_Authentication', ctx, password) } : {}),
       check: async (u) => {
         const r = await verifyPassword(u.passwordHash, password);
         rehash = r.needsRehash;
@@ -473,7 +486,13 @@ export class Accounts {
       await this.audit(pool, 'sign_in.locked', null, ctx, { lockedUntil: named.lockedUntil });
       throw new NotAuthorizedException(ATTEMPTS_EXCEEDED);
     }
-    const user = await findUser(this.store, pool, username);
+    let user = await findUser(this.store, pool, username);
+    if (!user && proof.migrate) {
+      // Migrated with the password the old home proved: signed in (a second try at once finds the user here).
+      const moved = await proof.migrate();
+      if (moved) return this.proven(pool, moved, byName, ctx, now);
+      user = await findUser(this.store, pool, username); // another sign-in may have migrated them meanwhile
+    }
     if (!user || !hasPassword(user)) {
       await proof.dummy();
       await this.audit(pool, 'sign_in.failure', user?.id ?? null, ctx, { reason: user ? 'no_password' : 'unknown_user' });
@@ -495,12 +514,89 @@ export class Accounts {
       throw new NotAuthorizedException();
     }
     await this.store.users.resetSignInFailures(pool.id, user.id);
+    return this.proven(pool, user, byName, ctx, now);
+  }
+
+  /** The password is proven: the name's count starts again, and the account's state may still refuse. */
+  private async proven(pool: Pool, user: User, byName: string, ctx: SignInContext, now: number): Promise<User> {
     await this.store.limits.resetAttempts(byName);
     const current: User = { ...user, failedSignIns: 0, lastFailedSignInAt: null, lockedUntil: null };
     const refusal = this.refusal(pool, user, now);
     await this.audit(pool, refusal ? 'sign_in.refused' : 'sign_in.success', user.id, ctx, refusal ? { reason: refusal.code } : {});
     if (refusal) throw refusal;
     return current;
+  }
+
+  /**
+   * A name nobody here holds, asked of the pool's user migration: the user it answers is created as
+   * Cognito creates one (finalUserStatus, forceAliasCreation, the welcome message unless SUPPRESS), with
+   * the password proven there kept under our hashing (not checked against the policy, as in Cognito).
+   * Null when the migration does not know them, or when another request created them first.
+   */
+  private async migrate(pool: Pool, typed: string, source: MigrationSource, ctx: SignInContext, password?: string): Promise<User | null> {
+    const m = await this.migration!.lookUp(pool, { source, username: typed, ...(password !== undefined ? { password } : {}), clientId: ctx.clientId ?? null, ...(ctx.clientMetadata ? { clientMetadata: ctx.clientMetadata } : {}) });
+    if (!m) return null;
+    try {
+      return await this.createMigrated(pool, typed, m, m.passwordProven ? password : undefined, ctx);
+    } catch (err) {
+      if (err instanceof UsernameExists) return null;
+      throw err;
+    }
+  }
+
+  private async createMigrated(pool: Pool, typed: string, m: Migrated, password: string | undefined, ctx: SignInContext): Promise<User> {
+    const s = pool.settings;
+    checkUsernameShape(typed);
+    const made = newUsername(s, typed);
+    // The old pool's sub is kept (an app keyed on it sees the same user); in a pool signing in by email
+    // or phone the username is the sub, as in Cognito.
+    const sub = m.sub ?? made.sub;
+    const username = made.kind && m.sub ? m.sub : made.username;
+    const verified: Attributes = {};
+    const given: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.attributes)) {
+      if (/^(email|phone_number)_verified$/.test(k)) verified[k] = v === 'true' ? 'true' : 'false';
+      else if (!k.startsWith('cognito:') && k !== 'identities') given[k] = v;
+    }
+    // Attributes the old home had and this pool does not define are left behind (named in the log), not a failed sign-in.
+    const known = (k: string) => STANDARD_ATTRIBUTE_SET.has(k) || s.Schema.some((a) => `custom:${a.Name}` === k && !a.DeveloperOnlyAttribute);
+    const dropped = Object.keys(given).filter((k) => !known(k));
+    if (dropped.length) this.log.warn({ poolId: pool.id, attributes: dropped }, 'migrated user: attributes this pool does not define were not copied');
+    const attributes: Attributes = checkSignUpAttributes(s, Object.fromEntries(Object.entries(given).filter(([k]) => known(k))));
+    if (made.kind) attributes[made.kind] = typed;
+    for (const [k, v] of Object.entries(verified)) if (attributes[k.replace('_verified', '')]) attributes[k] = v;
+    checkRequiredAttributes(s, attributes);
+    let user: User;
+    try {
+      user = await this.store.users.createUser({
+        poolId: pool.id, ...(sub ? { sub } : {}), username, status: m.status, attributes, aliases: made.aliases,
+        ...(password !== undefined ? await passwordCredentials(this.sealer, pool, username, password) : {}),
+      });
+    } catch (err) {
+      if (err instanceof AliasExists) throw new UsernameExists();
+      throw err;
+    }
+    try {
+      await this.claimAliases(pool, user, signInAliases(s, attributes), m.forceAliasCreation);
+      for (const g of m.groups ?? []) if (await this.store.groups.getGroup(pool.id, g)) await this.store.groups.addUserToGroup(pool.id, g, user.id);
+    } catch (err) {
+      await this.store.users.deleteUser(pool.id, user.id); // nothing half-made is left
+      throw err;
+    }
+    await this.audit(pool, 'user.migrated', user.id, ctx, { status: m.status, groups: m.groups?.length ?? 0 });
+    if (m.messageAction !== 'SUPPRESS' && m.passwordProven) await this.welcome(pool, user, m.mediums); // a reset sends its code instead
+    return user;
+  }
+
+  /** The welcome Cognito sends a migrated user, to the mediums asked for that the user has an address for (no code, no password in it). */
+  private async welcome(pool: Pool, user: User, mediums: Migrated['mediums']): Promise<void> {
+    const subject = pool.settings.AdminCreateUserConfig.InviteMessageTemplate.EmailSubject;
+    const text = `Welcome, ${user.username}: your ${pool.settings.PoolName} account is ready. Sign in with the password you already have.`;
+    for (const medium of new Set(mediums)) {
+      const attribute = medium === 'EMAIL' ? 'email' : 'phone_number';
+      const value = user.attributes[attribute];
+      if (value) await this.delivery.queue(templatedMessage(pool.id, { subject, email: text, sms: text }, { attribute, value }, '', user.username));
+    }
   }
 
   /**

@@ -58,11 +58,12 @@ export const deleteUser = defineAction({
 
 export const forgotPassword = defineAction({
   name: 'ForgotPassword', summary: 'Sends a password reset code to the verified email or phone number.', state: 'supported',
-  errors: ['UserNotFoundException', 'LimitExceededException', 'InvalidParameterException', 'NotAuthorizedException'],
+  notes: 'A name nobody here holds is asked of the pool’s UserMigration (UserMigration_ForgotPassword) first.',
+  errors: ['UserNotFoundException', 'LimitExceededException', 'InvalidParameterException', 'NotAuthorizedException', 'InvalidLambdaResponseException', 'UnexpectedLambdaException'],
   input: z.object({ ClientId, Username, SecretHash: SecretHash.optional(), ...CLIENT_EXTRAS }),
   async handle(call, i) {
     const { pool, ctx } = await forClient(call, i.ClientId, i.Username, i.SecretHash);
-    return deliveryShape(await call.s.accounts.forgotPassword(pool, i.Username, ctx));
+    return deliveryShape(await call.s.accounts.forgotPassword(pool, i.Username, { ...ctx, ...(i.ClientMetadata ? { clientMetadata: i.ClientMetadata } : {}) }));
   },
 });
 
