@@ -13,7 +13,7 @@ import {
   AdminGetUserCommand, AdminListGroupsForUserCommand, CognitoIdentityProviderClient, GetUserCommand, InitiateAuthCommand, type AttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { BrokerError } from '../shared/errors.js';
-import type { Migrated } from './migration.js';
+import type { Migrated } from './migrated.js';
 
 interface Source { region: string; poolId: string; clientId: string; endpoint?: string; admin: boolean }
 

@@ -6,21 +6,9 @@ import { BrokerError } from '../shared/errors.js';
 import type { Attributes, Pool } from '../directory/types.js';
 import { triggerSpec, type Triggers } from '../triggers/index.js';
 import { CognitoSource } from './cognito-source.js';
+import type { Migrated } from './migrated.js';
 
-/** How a migrated user arrives: Cognito's finalUserStatus, messageAction, desiredDeliveryMediums, forceAliasCreation. */
-export interface Migrated {
-  attributes: Attributes;
-  status: 'CONFIRMED' | 'RESET_REQUIRED';
-  /** SUPPRESS: no welcome message; otherwise one is sent to `mediums`. */
-  messageAction: 'SUPPRESS' | 'RESEND' | null;
-  mediums: ('EMAIL' | 'SMS')[];
-  forceAliasCreation: boolean;
-  /** The old pool's: its `sub` (kept, so apps keyed on it see the same user) and its groups. */
-  sub?: string;
-  groups?: string[];
-  /** Whether the answer proves the typed password (a migration without one leaves the user to reset it). */
-  passwordProven: boolean;
-}
+export type { Migrated } from './migrated.js';
 
 export type MigrationSource = 'UserMigration_Authentication' | 'UserMigration_ForgotPassword';
 
